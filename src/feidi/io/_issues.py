@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -158,9 +159,17 @@ class IssueLog:
         firms: int = 0,
         columns: dict[str, str] | None = None,
         ignored_columns: tuple[str, ...] = (),
+        column_order: Sequence[str] = (),
     ) -> InputReport:
-        # Listed in the order a user fixes a sheet: top to bottom; file-level issues first.
-        ordered = sorted(self._issues, key=lambda i: -1 if i.row is None else i.row)
+        # Listed in the order a user fixes a sheet: file-level issues first, then top to
+        # bottom and left to right.
+        position = {c: i for i, c in enumerate(column_order)}
+
+        def where(issue: Issue) -> tuple[int, int]:
+            row = -1 if issue.row is None else issue.row
+            return row, position.get(issue.column or "", -1)
+
+        ordered = sorted(self._issues, key=where)
         return InputReport(
             file=self.file,
             issues=tuple(ordered),
@@ -183,7 +192,8 @@ def _report_records(report: InputReport) -> list[dict[str, object]]:
                 "row": None,
                 "column": None,
                 "value": None,
-                "reason": f"另有 {n} 条同类问题未列出 / {n} more issues with this code were not listed",
+                "reason": f"另有 {n} 条同类问题未列出"
+                f" / {n} more issues with this code were not listed",
                 "code": code,
             }
         )
@@ -191,7 +201,7 @@ def _report_records(report: InputReport) -> list[dict[str, object]]:
 
 
 def write_report(report: InputReport, path: str | Path) -> None:
-    """Write the issues as ``.csv`` (UTF-8 with BOM, so Excel shows Chinese), ``.xlsx`` or ``.json``.
+    """Write the issues as ``.csv`` (UTF-8 with BOM for Excel), ``.xlsx`` or ``.json``.
 
     Columns: severity, file, row, column, value, reason, code. Issues counted but not listed
     (over the per-code cap) appear as one extra line per code.

@@ -242,8 +242,7 @@ def _split_header(
     at = _header_index(top.select(cells).rows(), aliases)
     if at is None:
         return RawTable(file=file, headers=(), header_row=first_row, data=grid.clear())
-    header_cells = top.row(at)
-    headers = tuple("" if v is None else str(v) for v in header_cells[: len(cells)])
+    headers = tuple("" if v is None else str(v) for v in top.select(cells).row(at))
     header_row = int(top[ROW][at])
     return RawTable(file=file, headers=headers, header_row=header_row, data=grid.slice(at + 1))
 

@@ -77,7 +77,7 @@ class _TierCompiler:
         self.tier = tier
         self.orders = orders  # ordinal measures: their values, lowest first
         self.points: dict[str, nw.Expr] = {}  # indicator stage
-        self.conds: dict[str, nw.Expr] = {}  # condition stage
+        self.conds: dict[int, dict[str, nw.Expr]] = {}  # condition stages by tree level
         self.final: dict[str, nw.Expr] = {}
 
     # --- measures and leaves (read the measure columns, which exist at this stage) --------
@@ -171,23 +171,27 @@ class _TierCompiler:
             nw.sum_horizontal(*[nw.col(ncol(t, i, "hi")) for i in members]),
         )
 
-    def condition(self, c: Condition) -> tuple[nw.Expr, nw.Expr]:
+    def condition(self, c: Condition, depth: int = 0) -> int:
+        """Add the node's (def, pos) columns; a parent reads its children's columns, so the
+        tree is compiled into one stage per level (deepest first) instead of nested copies."""
+        t = self.tier.id
         if isinstance(c, ScoreAtLeast):
             assert self.tier.scorecard is not None
             lo, hi = self.score(self.tier.scorecard, c.group)
-            pair = (lo >= c.value, hi >= c.value)
+            pair, level = (lo >= c.value, hi >= c.value), 0
         elif isinstance(c, Compare | InSet):
-            pair = self.leaf(c)
+            pair, level = self.leaf(c), 0
         else:
-            kids = [self.condition(k) for k in c.children]
+            level = 1 + max(self.condition(k, depth + 1) for k in c.children)
             combine = nw.all_horizontal if isinstance(c, AllOf) else nw.any_horizontal
             pair = (
-                combine(*[d for d, _ in kids], ignore_nulls=False),
-                combine(*[p for _, p in kids], ignore_nulls=False),
+                combine(*[nw.col(ncol(t, k.meta.id, "def")) for k in c.children], ignore_nulls=False),
+                combine(*[nw.col(ncol(t, k.meta.id, "pos")) for k in c.children], ignore_nulls=False),
             )
-        self.conds[ncol(self.tier.id, c.meta.id, "def")] = pair[0]
-        self.conds[ncol(self.tier.id, c.meta.id, "pos")] = pair[1]
-        return pair
+        stage = self.conds.setdefault(level, {})
+        stage[ncol(t, c.meta.id, "def")] = pair[0]
+        stage[ncol(t, c.meta.id, "pos")] = pair[1]
+        return level
 
     def compile(self) -> None:
         t = self.tier.id
@@ -195,7 +199,9 @@ class _TierCompiler:
         if sc is not None:
             for ind in sc.indicators:
                 self.indicator(ind)
-        definitely, possibly = self.condition(self.tier.requires)
+        self.condition(self.tier.requires)
+        definitely = nw.col(ncol(t, self.tier.requires.meta.id, "def"))
+        possibly = nw.col(ncol(t, self.tier.requires.meta.id, "pos"))
         self.final[f"{t}__verdict"] = (
             nw.when(definitely).then(nw.lit("pass")).when(~possibly).then(nw.lit("fail"))  # type: ignore[attr-defined]
             .otherwise(nw.lit("unknown"))
@@ -263,14 +269,16 @@ def compile_rulebook(book: Rulebook, as_of: date, tiers: tuple[str, ...] | None 
         stage_measures[mcol(mid, "lo")] = e.lo.cast(nw.Float64)
         stage_measures[mcol(mid, "hi")] = e.hi.cast(nw.Float64)
     points: dict[str, nw.Expr] = {}
-    conds: dict[str, nw.Expr] = {}
+    conds: dict[int, dict[str, nw.Expr]] = {}
     final: dict[str, nw.Expr] = {}
     orders = {mid: book.measures[mid].order for mid in needed}
     for t in chosen:
         tc = _TierCompiler(book.tiers[t], orders)
         tc.compile()
         points.update(tc.points)
-        conds.update(tc.conds)
+        for level, cols in tc.conds.items():
+            conds.setdefault(level, {}).update(cols)
         final.update(tc.final)
-    return CompiledRulebook(book, as_of, chosen, tuple(needed), (stage_measures, points, conds, final))
+    cond_stages = tuple(conds[level] for level in sorted(conds))
+    return CompiledRulebook(book, as_of, chosen, tuple(needed), (stage_measures, points, *cond_stages, final))
 

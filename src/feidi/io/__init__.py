@@ -1,0 +1,22 @@
+"""Reading, checking and normalising input files (CSV, XLSX, Parquet).
+
+The one way data enters Feidi: :func:`read_dataset` reads a file of firms × fiscal years
+with English or Chinese headers, applies every check of ``CRITERIA.md`` ("Input checks") and
+returns the normalised :class:`Dataset` — or raises :class:`InputError` whose report lists
+every problem with its file, row, column, value and a bilingual reason.
+"""
+
+from feidi.io._issues import ISSUE_CAP, InputError, InputReport, Issue, write_report
+from feidi.io._validate import Dataset, dataset_from_frame, read_dataset, validate_file
+
+__all__ = [
+    "ISSUE_CAP",
+    "Dataset",
+    "InputError",
+    "InputReport",
+    "Issue",
+    "dataset_from_frame",
+    "read_dataset",
+    "validate_file",
+    "write_report",
+]

@@ -1,0 +1,32 @@
+"""Ladder grading: rulebooks as data, a generic engine, traces and paths to pass.
+
+>>> from feidi.rules import load_rulebook
+>>> sorted(load_rulebook("miit-2022").tiers)
+['innovative', 'little_giant', 'specialized']
+"""
+
+from feidi.rules._engine import compile_rulebook
+from feidi.rules._evaluate import ENGINES, Engine, Evaluation, FirmData, evaluate
+from feidi.rules._layout import CONDITION, INDICATOR, RECORD_SCHEMA
+from feidi.rules._loader import RulebookError, available_rulebooks, load_rulebook, parse_rulebook
+from feidi.rules._model import Rulebook, Tier
+from feidi.rules._paths import PATH_STEP
+
+__all__ = [
+    "CONDITION",
+    "ENGINES",
+    "INDICATOR",
+    "PATH_STEP",
+    "RECORD_SCHEMA",
+    "Engine",
+    "Evaluation",
+    "FirmData",
+    "Rulebook",
+    "RulebookError",
+    "Tier",
+    "available_rulebooks",
+    "compile_rulebook",
+    "evaluate",
+    "load_rulebook",
+    "parse_rulebook",
+]

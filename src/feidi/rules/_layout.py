@@ -1,0 +1,262 @@
+"""Lay the flat result columns out as one record per firm × tier, with nested traces.
+
+This is the Polars-specific step after the engine-neutral evaluation (PERFORMANCE.md: the
+trace layout uses the engine's fastest form). Every engine's flat result passes through it,
+so the records are identical whichever engine evaluated. Record columns (other tools read
+these names: keep them):
+
+credit_code, name, rulebook, tier, verdict, score, score_min, score_max, pass_mark,
+missing, indicators, conditions, path, warnings
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from feidi.rules._engine import mcol, ncol, rulebook_fields, used_measures
+from feidi.rules._measures import measure_inputs
+from feidi.rules._model import (
+    BestOf,
+    Brackets,
+    Compare,
+    InSet,
+    Items,
+    Options,
+    Rulebook,
+    ScoreAtLeast,
+    SumOf,
+    Tier,
+    Value,
+    scoring_parts,
+    walk,
+)
+from feidi.rules._paths import PATH_STEP, PathBuilder
+
+INDICATOR = pl.Struct(
+    {
+        "id": pl.String,
+        "points": pl.Float64,  # null when unknown
+        "points_min": pl.Float64,
+        "points_max": pl.Float64,
+        "max": pl.Float64,
+        "measure": pl.String,
+        "observed": pl.Float64,
+        "required": pl.Float64,  # the edge of the next bracket up, when there is one
+        "gap": pl.Float64,  # how far the observed value is from `required`
+    }
+)
+CONDITION = pl.Struct(
+    {
+        "id": pl.String,
+        "verdict": pl.String,
+        "measure": pl.String,
+        "observed": pl.Float64,
+        "op": pl.String,
+        "required": pl.Float64,
+        "gap": pl.Float64,
+    }
+)
+RECORD_SCHEMA = {
+    "credit_code": pl.String,
+    "name": pl.String,
+    "rulebook": pl.String,
+    "tier": pl.String,
+    "verdict": pl.String,
+    "score": pl.Float64,
+    "score_min": pl.Float64,
+    "score_max": pl.Float64,
+    "pass_mark": pl.Float64,
+    "missing": pl.List(pl.String),
+    "indicators": pl.List(INDICATOR),
+    "conditions": pl.List(CONDITION),
+    "path": pl.List(PATH_STEP),
+    "warnings": pl.List(pl.String),
+}
+
+
+def _verdict(defin: pl.Expr, poss: pl.Expr) -> pl.Expr:
+    return pl.when(defin).then(pl.lit("pass")).when(~poss).then(pl.lit("fail")).otherwise(pl.lit("unknown"))
+
+
+def _gap(op: str, observed: pl.Expr, required: pl.Expr) -> pl.Expr:
+    """Shortfall towards ``required`` (0 when met)."""
+    raw = required - observed if op in ("at_least", "greater_than") else observed - required
+    return pl.when(raw.is_not_null()).then(pl.max_horizontal(raw, pl.lit(0.0)).round(6))
+
+
+def _list(items: list[pl.Expr], dtype: pl.DataType) -> pl.Expr:
+    if not items:
+        return pl.lit([], dtype=pl.List(dtype))
+    return pl.concat_list(*[i.cast(dtype) for i in items])
+
+
+class TierLayout:
+    def __init__(self, book: Rulebook, tier: Tier, fiscal_year: int, warnings: list[str]) -> None:
+        self.book, self.tier, self.fy, self.warnings = book, tier, fiscal_year, warnings
+        self.t = tier.id
+        self.paths = PathBuilder(book, tier, fiscal_year)
+
+    def indicators(self) -> pl.Expr:
+        sc = self.tier.scorecard
+        if sc is None:
+            return pl.lit([], dtype=pl.List(INDICATOR))
+        items: list[pl.Expr] = []
+        for top in sc.indicators:
+            for ind in scoring_parts(top):
+                lo, hi = pl.col(ncol(self.t, ind.meta.id, "lo")), pl.col(ncol(self.t, ind.meta.id, "hi"))
+                s = ind.scoring
+                measure = s.measure if isinstance(s, Brackets | Value) else None
+                observed = pl.col(mcol(measure, "obs")) if measure else pl.lit(None, dtype=pl.Float64)
+                required: pl.Expr = pl.lit(None, dtype=pl.Float64)
+                gap: pl.Expr = pl.lit(None, dtype=pl.Float64)
+                if isinstance(s, Brackets) and ind is top:
+                    nxt = self.paths.steps[ind.meta.id][0]
+                    required = pl.when(nxt.gain > 0).then(nxt.required)
+                    gap = _gap("at_most" if s.lower_is_better else "at_least", observed, required)
+                items.append(pl.struct(
+                    id=pl.lit(ind.meta.id), points=pl.when(lo == hi).then(lo), points_min=lo,
+                    points_max=hi, max=pl.lit(ind.max, dtype=pl.Float64),
+                    measure=pl.lit(measure, dtype=pl.String), observed=observed,
+                    required=required, gap=gap,
+                ))
+        return _list(items, INDICATOR)
+
+    def conditions(self) -> pl.Expr:
+        items: list[pl.Expr] = []
+        for node in walk(self.tier.requires):
+            d, p = pl.col(ncol(self.t, node.meta.id, "def")), pl.col(ncol(self.t, node.meta.id, "pos"))
+            measure, op, required, observed = None, None, None, pl.lit(None, dtype=pl.Float64)
+            if isinstance(node, Compare):
+                measure, op, required = node.measure, node.op, node.value
+                observed = pl.col(mcol(measure, "obs"))
+            elif isinstance(node, InSet):
+                order = self.book.measures[node.measure].order
+                measure, op, required = node.measure, "in", float(min(order.index(v) for v in node.values))
+                observed = pl.col(mcol(measure, "obs"))
+            elif isinstance(node, ScoreAtLeast):
+                members = self._members(node.group)
+                los = [pl.col(ncol(self.t, i, "lo")) for i in members]
+                his = [pl.col(ncol(self.t, i, "hi")) for i in members]
+                lo, hi = pl.sum_horizontal(*los), pl.sum_horizontal(*his)
+                measure, op, required = f"score:{node.group}", "at_least", node.value
+                observed = pl.when(lo == hi).then(lo)
+            gap = _gap(op, observed, pl.lit(required, dtype=pl.Float64)) if op and op != "in" else pl.lit(None, dtype=pl.Float64)
+            items.append(pl.struct(
+                id=pl.lit(node.meta.id), verdict=_verdict(d, p), measure=pl.lit(measure, dtype=pl.String),
+                observed=observed, op=pl.lit(op, dtype=pl.String),
+                required=pl.lit(required, dtype=pl.Float64), gap=gap,
+            ))
+        return _list(items, CONDITION)
+
+    def _members(self, group: str) -> list[str]:
+        sc = self.tier.scorecard
+        assert sc is not None
+        return [i.meta.id for i in sc.indicators] if group == "total" else list(sc.groups[group][1])
+
+    def missing(self) -> pl.Expr:
+        """Input fields that are missing and feed an undecided indicator or condition."""
+        fields = rulebook_fields(self.book)
+        undecided: dict[str, list[pl.Expr]] = {}  # measure → "some node using it is undecided"
+
+        def note(measures: set[str], flag: pl.Expr) -> None:
+            for m in measures:
+                undecided.setdefault(m, []).append(flag)
+
+        # A decided tier lists only what keeps its score unknown; an undecided one lists
+        # everything that could decide it.
+        undecided_tier = pl.col(f"{self.t}__verdict") == "unknown"
+        for node in walk(self.tier.requires):
+            if isinstance(node, Compare | InSet):
+                flag = pl.col(ncol(self.t, node.meta.id, "def")) != pl.col(ncol(self.t, node.meta.id, "pos"))
+                note({node.measure}, flag & undecided_tier)
+        if self.tier.scorecard:
+            for top in self.tier.scorecard.indicators:
+                for ind in scoring_parts(top):
+                    flag = pl.col(ncol(self.t, ind.meta.id, "lo")) != pl.col(ncol(self.t, ind.meta.id, "hi"))
+                    note(_scoring_measures(ind.scoring), flag)
+        by_column: dict[str, list[pl.Expr]] = {}
+        for mid, flags in undecided.items():
+            for column in measure_inputs(self.book.measures[mid], fields):
+                by_column.setdefault(column, []).append(pl.any_horizontal(*flags))
+        labels = []
+        for column in sorted(by_column):
+            label = _label(column, self.fy)
+            labels.append(pl.when(pl.col(column).is_null() & pl.any_horizontal(*by_column[column])).then(pl.lit(label)))
+        if not labels:
+            return pl.lit([], dtype=pl.List(pl.String))
+        return pl.concat_list(*labels).list.drop_nulls()
+
+    def record(self) -> list[pl.Expr]:
+        sc = self.tier.scorecard
+        if sc is not None:
+            lo, hi = pl.col(f"{self.t}__score__lo"), pl.col(f"{self.t}__score__hi")
+            score, smin, smax = pl.when(lo == hi).then(lo), lo, hi
+        else:
+            score = smin = smax = pl.lit(None, dtype=pl.Float64)
+        return [
+            pl.col("credit_code"),
+            pl.col("name").cast(pl.String),
+            pl.lit(self.book.id).alias("rulebook"),
+            pl.lit(self.t).alias("tier"),
+            pl.col(f"{self.t}__verdict").alias("verdict"),
+            score.cast(pl.Float64).alias("score"),
+            smin.cast(pl.Float64).alias("score_min"),
+            smax.cast(pl.Float64).alias("score_max"),
+            pl.lit(sc.pass_mark if sc else None, dtype=pl.Float64).alias("pass_mark"),
+            self.missing().alias("missing"),
+            self.indicators().alias("indicators"),
+            self.conditions().alias("conditions"),
+            self.paths.build().alias("path"),
+            pl.lit(self.warnings, dtype=pl.List(pl.String)).alias("warnings"),
+        ]
+
+
+def _scoring_measures(s: object) -> set[str]:
+    if isinstance(s, Brackets | Value):
+        return {s.measure}
+    out: set[str] = set()
+    if isinstance(s, Options | Items):
+        for _, c in (s.options if isinstance(s, Options) else s.items):
+            out |= {n.measure for n in walk(c) if isinstance(n, Compare | InSet)}
+    elif isinstance(s, BestOf):
+        for p in s.parts:
+            out |= _scoring_measures(p)
+    elif isinstance(s, SumOf):
+        for ind in s.parts:
+            out |= _scoring_measures(ind.scoring)
+    return out
+
+
+def _label(column: str, fiscal_year: int) -> str:
+    """``revenue__y0`` → ``revenue@2025``: a missing input as a user can find it in the sheet."""
+    if "__y" in column:
+        field, k = column.rsplit("__y", 1)
+        return f"{field}@{fiscal_year - int(k)}"
+    return column
+
+
+def layout_records(flat: pl.LazyFrame, book: Rulebook, tiers: tuple[str, ...], fiscal_year: int,
+                   warnings: list[str]) -> pl.LazyFrame:
+    """One record per firm × tier, tiers in rulebook order, firms in input order."""
+    parts = []
+    for t in tiers:
+        layout = TierLayout(book, book.tiers[t], fiscal_year, warnings)
+        record = layout.record()  # builds the path stages first
+        parts.append(layout.paths.apply(flat).select(record))
+    return pl.concat(parts, how="vertical")
+
+
+def input_columns(book: Rulebook, tiers: tuple[str, ...]) -> list[str]:
+    """The wide-frame input columns the layout needs next to the flat results."""
+    fields = rulebook_fields(book)
+    cols: set[str] = set()
+    for t in tiers:
+        for mid in used_measures(book.tiers[t]):
+            cols.update(measure_inputs(book.measures[mid], fields))
+            m = book.measures[mid]
+            if m.kind == "ratio":
+                cols.update(f"{a}__y{m.year}" for a in m.args)
+            if m.kind == "growth":
+                cols.update(f"{m.args[0]}__y{m.year + k}" for k in (0, 1))
+    return sorted(cols)
+
