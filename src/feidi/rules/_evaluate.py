@@ -110,6 +110,10 @@ def evaluate(
     measures = [book.measures[m] for t in compiled.tiers for m in used_measures(book.tiers[t])]
     n_years = years_needed(measures)
     firms = _ensure_columns(data.firms, book)
+    if engine == "duckdb" and session is None:
+        import duckdb
+
+        session = duckdb.connect()  # both frames must live on one connection to be joined
     wide = wide_frame(
         _to_engine(firms, engine, session), _to_engine(data.financials, engine, session), as_of, n_years
     )

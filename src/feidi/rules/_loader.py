@@ -193,7 +193,7 @@ def _parse_condition(d: Any, default_id: str, ctx: str) -> Condition:
     for key, cls in (("all", AllOf), ("any", AnyOf)):
         if key in d:
             kids = tuple(
-                _parse_condition(c, f"{meta.id}.{i + 1}", f"{ctx}.{key}[{i}]")
+                _parse_condition(c, f"{meta.id}_{i + 1}", f"{ctx}.{key}[{i}]")
                 for i, c in enumerate(d[key])
             )
             return cls(meta, kids)
@@ -220,13 +220,13 @@ def _parse_scoring(d: dict[str, Any], iid: str, ctx: str) -> Scoring:
                         bool(d.get("lower_is_better", False)))
     if "options" in d:
         opts = tuple(
-            (float(o["points"]), _parse_condition(o["when"], f"{iid}.option{i + 1}", f"{ctx}.options[{i}]"))
+            (float(o["points"]), _parse_condition(o["when"], f"{iid}_option{i + 1}", f"{ctx}.options[{i}]"))
             for i, o in enumerate(d["options"])
         )
         return Options(opts, float(d.get("otherwise", 0)))
     if "items" in d:
         items = tuple(
-            (float(o["points"]), _parse_condition(o["when"], f"{iid}.item{i + 1}", f"{ctx}.items[{i}]"))
+            (float(o["points"]), _parse_condition(o["when"], f"{iid}_item{i + 1}", f"{ctx}.items[{i}]"))
             for i, o in enumerate(d["items"])
         )
         return Items(items, float(d["cap"]))
@@ -234,7 +234,7 @@ def _parse_scoring(d: dict[str, Any], iid: str, ctx: str) -> Scoring:
         return Value(str(d["measure"]))
     if "best_of" in d:
         return BestOf(tuple(
-            _parse_scoring(p, f"{iid}.part{i + 1}", f"{ctx}.best_of[{i}]") for i, p in enumerate(d["best_of"])
+            _parse_scoring(p, f"{iid}_part{i + 1}", f"{ctx}.best_of[{i}]") for i, p in enumerate(d["best_of"])
         ))
     if "sum_of" in d:
         return SumOf(tuple(
