@@ -11,6 +11,7 @@ from feidi.rules._layout import CONDITION, INDICATOR, RECORD_SCHEMA
 from feidi.rules._loader import RulebookError, available_rulebooks, load_rulebook, parse_rulebook
 from feidi.rules._model import Rulebook, Tier
 from feidi.rules._paths import PATH_STEP
+from feidi.rules._wording import describe, format_value, measure_name, summary_line
 
 __all__ = [
     "CONDITION",
@@ -26,6 +27,10 @@ __all__ = [
     "Tier",
     "available_rulebooks",
     "compile_rulebook",
+    "describe",
+    "format_value",
+    "measure_name",
+    "summary_line",
     "evaluate",
     "load_rulebook",
     "parse_rulebook",

@@ -161,6 +161,7 @@ def _parse_measures(spec: dict[str, Any], where: str) -> dict[str, Measure]:
             year=int(d.get("year", 0)),
             years=int(d.get("years", 1)),
             order=tuple(d.get("order", ())),
+            actionable=bool(d.get("actionable", True)),
         )
     return out
 

@@ -34,6 +34,7 @@ class Measure:
     year: int = 0
     years: int = 1
     order: tuple[str, ...] = ()  # ordinal: category values, lowest first
+    actionable: bool = True  # False: a path never proposes changing it (award ranks)
 
     @property
     def derived(self) -> bool:

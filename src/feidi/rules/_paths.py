@@ -6,16 +6,22 @@ mechanism serves a 1,000,000-firm batch and a single firm's what-if alike.
 How a path is chosen, in the rulebook's own terms:
 
 * every node of the requirement tree has a *cost*, the number of changes it needs: a leaf that
-  does not surely hold costs 1 (a band leaf — it only says which revenue band applies — costs
-  ∞: a path never proposes moving bands); a score threshold costs the fewest bracket steps that
-  cover its deficit; ``all`` adds its children, ``any`` takes its cheapest child (the first
-  listed on a tie, so the rulebook's usual route wins);
+  does not surely hold costs 1, or ∞ when it cannot be a change — a band leaf (it only says
+  which revenue band applies) or a measure marked ``actionable: false`` (award ranks); a score
+  threshold costs the fewest bracket steps that cover its deficit; ``all`` adds its children;
+* ``any`` follows its first child that can be reached (finite cost): rulebooks list the usual
+  route first (the score before the direct routes, revenue before equity financing), and an
+  officer expects the usual route unless it is closed;
 * the path is the set of failing leaves and score steps under the chosen children;
 * score steps are greedy by gain: each indicator's next bracket up (or, when next steps cannot
   cover the deficit, its top bracket), largest gain first — the fewest steps that cover it.
   Indicators with unknown points are not stepped: the missing data comes first.
-* each step carries its required value and, where it can be computed, the amount of money
-  (万元) or people it takes at the firm's current figures (extra R&D at current revenue …).
+* each step carries its required value and, where it can be computed, the amount (万元, people,
+  years) it takes at the firm's current figures (extra R&D at current revenue …).
+
+Known simplification: a tier with a total and group minimums (附件1) chooses steps for each
+score threshold separately and takes their union, so a step counted for a group is not
+credited to the total; the path can then hold one step more than strictly needed.
 """
 
 from __future__ import annotations
@@ -127,6 +133,7 @@ class PathBuilder:
         self.fy = fiscal_year
         self.t = tier.id
         self.stages: dict[int, dict[str, pl.Expr]] = {}
+        self.steps_blocked: dict[str, list[tuple[str, pl.Expr]]] = {}
         self.steps: dict[str, tuple[_Step, _Step]] = {}  # indicator → (next, top), as columns
         if tier.scorecard:
             for ind in tier.scorecard.indicators:
@@ -229,7 +236,16 @@ class PathBuilder:
                 amount = pl.when(live).then(a).otherwise(amount)
                 field = pl.when(live).then(f).otherwise(field)
         nxt = _Step(gain, measure, observed, op, req, amount, field)
-        return nxt, nxt
+        if capped_gain is not None:
+            return nxt, nxt  # items: one item at a time
+        best_pts, best_cond = choices[0]
+        m, o, r = self._condition_target(best_cond)
+        top_gain = pl.when(~met[0]).then(pl.lit(best_pts) - current).otherwise(0.0)
+        a, f = (_amount(self.book, m, o, pl.lit(r), self.fy) if m and o and o != "in" and r is not None
+                else (_null_f(), _lit_str(None)))
+        top = _Step(top_gain, _lit_str(m), pl.col(mcol(m, "obs")) if m else _null_f(), _lit_str(o),
+                    pl.lit(r, dtype=pl.Float64), a, f)
+        return nxt, top
 
     def _scoring_steps(self, s: Scoring, current: pl.Expr, ind: Indicator) -> tuple[_Step, _Step]:
         if isinstance(s, Brackets):
@@ -280,18 +296,40 @@ class PathBuilder:
         )
 
     # --- costs and selection --------------------------------------------------------------------
-    def _score_selection(self, node: ScoreAtLeast) -> tuple[pl.Expr, dict[str, tuple[pl.Expr, pl.Expr]]]:
-        """(cost, {indicator: (selected, uses_top_step)}) for a score threshold; levels 1–4."""
+    def _score_selection(
+        self, node: ScoreAtLeast, credited: dict[str, list[tuple[pl.Expr, pl.Expr]]] | None = None, base: int = 0,
+    ) -> tuple[pl.Expr, dict[str, tuple[pl.Expr, pl.Expr]]]:
+        """(cost, {indicator: (selected, uses_top_step)}) for a score threshold.
+
+        ``credited``: steps already chosen for sibling group minimums; their gains count towards
+        this threshold and those indicators are not stepped again. Levels ``base+1 … base+5``.
+        """
         sc = self.tier.scorecard
         assert sc is not None
         nid = node.meta.id
         members = [i.meta.id for i in sc.indicators] if node.group == "total" else list(sc.groups[node.group][1])
         deficit = pl.lit(node.value) - pl.sum_horizontal(*[self._lo(i) for i in members])
-        next_total = pl.sum_horizontal(*[self.steps[i][0].gain for i in members])
-        use_top = self.put(f"{nid}__use_top", next_total < deficit, 1)
-        deficit = self.put(f"{nid}__deficit", deficit, 1)
+        taken: dict[str, pl.Expr] = {}
+        for iid, picks in (credited or {}).items():
+            if iid in members:
+                nxt, top = self.steps[iid]
+                chosen = pl.any_horizontal(*[sel for sel, _ in picks])
+                as_top = pl.any_horizontal(*[sel & t for sel, t in picks])
+                taken[iid] = chosen
+                deficit = deficit - pl.when(chosen).then(pl.when(as_top).then(top.gain).otherwise(nxt.gain)).otherwise(0.0)
+        for iid in members:
+            if iid in taken:  # already stepped for a group: no second step here
+                self.steps_blocked.setdefault(nid, []).append((iid, taken[iid]))
+        blocked = dict(self.steps_blocked.get(nid, []))
+
+        def free(i: str, gain: pl.Expr) -> pl.Expr:
+            return pl.when(blocked[i]).then(0.0).otherwise(gain) if i in blocked else gain
+
+        next_total = pl.sum_horizontal(*[free(i, self.steps[i][0].gain) for i in members])
+        use_top = self.put(f"{nid}__use_top", next_total < deficit, base + 1)
+        deficit = self.put(f"{nid}__deficit", deficit, base + 1)
         gains = {
-            i: self.put(f"{nid}__gain__{i}", pl.when(use_top).then(self.steps[i][1].gain).otherwise(self.steps[i][0].gain), 2)
+            i: self.put(f"{nid}__gain__{i}", free(i, pl.when(use_top).then(self.steps[i][1].gain).otherwise(self.steps[i][0].gain)), base + 2)
             for i in members
         }
         # rank_i: how many members gain more (earlier members win ties)
@@ -300,18 +338,18 @@ class PathBuilder:
                 pl.lit(0),
                 *[((gains[j] > gains[i]) | ((gains[j] == gains[i]) & pl.lit(members.index(j) < members.index(i)))).cast(pl.Int32)
                   for j in members if j != i],
-            ), 3)
+            ), base + 3)
             for i in members
         }
         k: pl.Expr = pl.lit(INF)
         for t in range(len(members), 0, -1):
             covered = pl.sum_horizontal(*[pl.when(rank[i] < t).then(gains[i]).otherwise(0.0) for i in members]) >= deficit
             k = pl.when(covered).then(pl.lit(float(t))).otherwise(k)
-        k = self.put(f"{nid}__k", k, 4)
-        cost = self.put(f"{nid}__cost", pl.when(self._def(nid)).then(0.0).otherwise(k), 5)
+        k = self.put(f"{nid}__k", pl.when(deficit <= 0).then(0.0).otherwise(k), base + 4)
+        cost = self.put(f"{nid}__cost", pl.when(self._def(nid)).then(0.0).otherwise(k), base + 5)
         # when even every step falls short, still show them all: the gap stays visible
         chosen = {
-            i: self.put(f"{nid}__chosen__{i}", ((rank[i] < k) | k.is_infinite()) & (gains[i] > 0), 5)
+            i: self.put(f"{nid}__chosen__{i}", ((rank[i] < k) | k.is_infinite()) & (gains[i] > 0), base + 5)
             for i in members
         }
         return cost, {i: (chosen[i], use_top) for i in members}
@@ -332,13 +370,34 @@ class PathBuilder:
             if isinstance(c, ScoreAtLeast):
                 costs[nid], selections[nid] = self._score_selection(c)
                 return 5
+            if isinstance(c, AllOf) and any(isinstance(k, ScoreAtLeast) and k.group == "total" for k in c.children):
+                # group minimums first; the total is credited with the steps they chose
+                groups = [k for k in c.children if isinstance(k, ScoreAtLeast) and k.group != "total"]
+                for g in groups:
+                    costs[g.meta.id], selections[g.meta.id] = self._score_selection(g)
+                credited: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {}
+                for g in groups:
+                    for iid, (sel, top) in selections[g.meta.id].items():
+                        credited.setdefault(iid, []).append((sel & ~self._def(g.meta.id), top))
+                total = next(k for k in c.children if isinstance(k, ScoreAtLeast) and k.group == "total")
+                costs[total.meta.id], selections[total.meta.id] = self._score_selection(total, credited, base=5)
+                others = [k for k in c.children if not isinstance(k, ScoreAtLeast)]
+                level = max([10, *[cost(k) for k in others]]) + 1
+                costs[nid] = self.put(f"{nid}__cost", pl.sum_horizontal(*[costs[k.meta.id] for k in c.children]), level)
+                return level
             if isinstance(c, Compare | InSet):
-                fail = pl.lit(INF) if isinstance(c, Compare) and c.band else pl.lit(1.0)
+                fixed = (isinstance(c, Compare) and c.band) or not self.book.measures[c.measure].actionable
+                fail = pl.lit(INF) if fixed else pl.lit(1.0)
                 costs[nid] = self.put(f"{nid}__cost", pl.when(self._def(nid)).then(0.0).otherwise(fail), 0)
                 return 0
             level = 1 + max(cost(k) for k in c.children)
             kids = [costs[k.meta.id] for k in c.children]
-            combined = pl.sum_horizontal(*kids) if isinstance(c, AllOf) else pl.min_horizontal(*kids)
+            if isinstance(c, AllOf):
+                combined = pl.sum_horizontal(*kids)
+            else:  # the first reachable child's cost (see the module docstring)
+                combined = pl.min_horizontal(*kids)
+                for kid in reversed(kids):
+                    combined = pl.when(kid.is_finite()).then(kid).otherwise(combined)
             costs[nid] = self.put(f"{nid}__cost", combined, max(level, 6))
             return max(level, 6)
 
@@ -356,7 +415,7 @@ class PathBuilder:
                 for k in c.children:
                     mark(k, here, level + 1)
             else:
-                best = pl.min_horizontal(*[costs[k.meta.id] for k in c.children])
+                best = costs[nid]
                 taken: pl.Expr = pl.lit(value=False)
                 for k in c.children:
                     mine = (costs[k.meta.id] == best) & ~taken

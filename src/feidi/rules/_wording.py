@@ -1,0 +1,211 @@
+"""Words for results, added at the edge and keyed by rule id (简体中文 first, English).
+
+A record (one firm × tier, see ``RECORD_SCHEMA``) holds ids and numbers only; this module
+turns it into what an officer reads:
+
+    专精特新中小企业: 56 分, 差 4 分 — 研发费用总额或占比 3.2% → 4% 可 +2 分; ISO9001 认证 可 +3 分
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from feidi.rules._model import Compare, Condition, InSet, Measure, Meta, Rulebook, ScoreAtLeast, Tier, scoring_parts, walk
+from feidi.schema import FIELDS_BY_NAME
+
+Lang = Literal["zh", "en"]
+
+_VERDICT = {
+    "zh": {"pass": "通过", "fail": "未通过", "unknown": "待定(数据不全)"},
+    "en": {"pass": "pass", "fail": "fail", "unknown": "unknown (data missing)"},
+}
+_OP = {"at_least": "≥", "at_most": "≤", "greater_than": ">", "less_than": "<", "in": "∈"}
+_MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
+
+
+def _index(tier: Tier) -> dict[str, Meta]:
+    out = {n.meta.id: n.meta for n in walk(tier.requires)}
+    if tier.scorecard:
+        for top in tier.scorecard.indicators:
+            for ind in scoring_parts(top):
+                out[ind.meta.id] = ind.meta
+    return out
+
+
+def _nodes(tier: Tier) -> dict[str, Condition]:
+    return {n.meta.id: n for n in walk(tier.requires)}
+
+
+def _num(v: float | None, unit: str = "") -> str:
+    if v is None:
+        return "—"
+    if math.isinf(v):
+        return "无" if unit in ("名", "强") else "∞"
+    text = f"{v:,.2f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v):,}"
+    return f"{text}{unit}" if unit in ("%",) else f"{text}{(' ' + unit) if unit else ''}"
+
+
+def measure_name(book: Rulebook, measure: str | None, lang: Lang) -> str:
+    if not measure:
+        return ""
+    if measure.startswith("score:"):
+        group = measure.split(":", 1)[1]
+        return ("总分" if lang == "zh" else "total score") if group == "total" else group
+    m = book.measures.get(measure)
+    if m is None:
+        return measure
+    return m.name if lang == "zh" else m.name_en
+
+
+def format_value(book: Rulebook, measure: str | None, value: float | None, lang: Lang) -> str:
+    """A measure's value as a person reads it: 3.2%, 是/否, 省级, 1,200 万元."""
+    if value is None or not measure or measure.startswith("score:"):
+        return _num(value, "分" if lang == "zh" and measure and value is not None else "")
+    m: Measure | None = book.measures.get(measure)
+    if m is None:
+        return _num(value)
+    if m.kind == "ordinal":
+        key = m.order[int(value)] if 0 <= int(value) < len(m.order) else str(value)
+        return _enum_label(m.args[0], key, lang)
+    if _is_yes_no(book, measure):
+        return ("是" if value >= 1 else "否") if lang == "zh" else ("yes" if value >= 1 else "no")
+    return _num(value, m.unit)
+
+
+def _is_yes_no(book: Rulebook, measure: str | None) -> bool:
+    m = book.measures.get(measure or "")
+    return m is not None and (m.kind in ("title", "any_of") or (m.kind == "field" and _is_bool(m.args[0])))
+
+
+def _is_bool(field: str) -> bool:
+    f = FIELDS_BY_NAME.get(field)
+    return f is not None and f.kind == "bool"
+
+
+def _enum_label(field: str, key: str, lang: Lang) -> str:
+    f = FIELDS_BY_NAME.get(field)
+    if lang == "zh" and f is not None and f.values.get(key):
+        return f.values[key][0]
+    return key
+
+
+def _title(record: Mapping[str, Any], tier: Tier, lang: Lang) -> str:
+    return tier.name if lang == "zh" else tier.name_en
+
+
+def step_text(book: Rulebook, step: Mapping[str, Any], names: dict[str, Meta], lang: Lang) -> str:
+    """One change of a path: "研发费用占比 3.2% → 4% 可 +2 分（需增加研发费用 40 万元）"."""
+    meta = names.get(step["id"])
+    label = measure_name(book, step["measure"], lang) or (meta.name if meta else step["id"])
+    op = step["op"]
+    if op == "in":
+        target = format_value(book, step["measure"], step["required"], lang)
+        change = f"{label}：{'达到' if lang == 'zh' else 'reach'} {target}"
+    elif _is_yes_no(book, step["measure"]):
+        change = f"{'取得' if lang == 'zh' else 'obtain'} {label}"
+    else:
+        now = format_value(book, step["measure"], step["observed"], lang)
+        want = format_value(book, step["measure"], step["required"], lang)
+        change = f"{label} {now} → {_OP.get(op or '', '')}{want}" if step["observed"] is not None else f"{label} {_OP.get(op or '', '')} {want}"
+    if step["gain"]:
+        change += f" 可 +{_num(step['gain'])} 分" if lang == "zh" else f" +{_num(step['gain'])} points"
+    if step["amount"] is not None and step["amount_field"]:
+        field, _, year = step["amount_field"].partition("@")
+        spec = FIELDS_BY_NAME.get(field)
+        fname = (spec.zh if lang == "zh" else (spec.en or field).split(" (")[0]) if spec else field
+        up = op in ("at_least", "greater_than")
+        unit = "万元" if spec and spec.kind == "money" else ("人" if spec and spec.kind == "count" and "employ" in field else "")
+        amount = _num(step["amount"], unit)
+        when = f"{year}年" if year and lang == "zh" else (f" in {year}" if year else "")
+        if lang == "zh":
+            change += f"（需{'增加' if up else '减少'}{when}{fname} {amount}）"
+        else:
+            change += f" ({'add' if up else 'cut'} {amount} of {fname}{when})"
+    return change
+
+
+def summary_line(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> str:
+    """One line per firm × tier, as in the issue's example."""
+    tier = book.tiers[record["tier"]]
+    names = _index(tier)
+    head = _title(record, tier, lang)
+    verdict = record["verdict"]
+    parts = [f"{head}: {_VERDICT[lang][verdict]}"]
+    score, mark = record["score"], record["pass_mark"]
+    if score is not None and mark is not None:
+        if lang == "zh":
+            parts.append(f"{_num(score)} 分" + (f", 差 {_num(mark - score)} 分" if score < mark else ""))
+        else:
+            parts.append(f"{_num(score)} points" + (f", {_num(mark - score)} short" if score < mark else ""))
+    elif record["score_min"] is not None:
+        parts.append(f"{_num(record['score_min'])}–{_num(record['score_max'])} 分" if lang == "zh"
+                     else f"{_num(record['score_min'])}–{_num(record['score_max'])} points")
+    line = ", ".join(parts)
+    if record["path"]:
+        line += " — " + "; ".join(step_text(book, s, names, lang) for s in record["path"])
+    if record["missing"]:
+        line += (" [缺: " if lang == "zh" else " [missing: ") + ", ".join(record["missing"]) + "]"
+    return line
+
+
+def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> str:
+    """The full, readable trace of one firm × tier."""
+    tier = book.tiers[record["tier"]]
+    names = _index(tier)
+    nodes = _nodes(tier)
+    zh = lang == "zh"
+    out = [
+        f"{record['credit_code']} {record.get('name') or ''} — {_title(record, tier, lang)}（{book.id}，{tier.article}）",
+        f"  {'结论' if zh else 'Verdict'}: {_VERDICT[lang][record['verdict']]}",
+    ]
+    if record["score_min"] is not None:
+        score = _num(record["score"]) if record["score"] is not None else f"{_num(record['score_min'])}–{_num(record['score_max'])}"
+        out.append(f"  {'得分' if zh else 'Score'}: {score} / {'合格线' if zh else 'pass mark'} {_num(record['pass_mark'])}")
+    if record["indicators"]:
+        out.append(f"  {'评分指标' if zh else 'Indicators'}:")
+        for ind in record["indicators"]:
+            meta = names.get(ind["id"])
+            label = (meta.name if zh else meta.name_en) if meta else ind["id"]
+            pts = _num(ind["points"]) if ind["points"] is not None else f"{_num(ind['points_min'])}–{_num(ind['points_max'])}"
+            obs = format_value(book, ind["measure"], ind["observed"], lang) if ind["measure"] else ""
+            nxt = ""
+            if ind["required"] is not None:
+                nxt = f"，下一档 {format_value(book, ind['measure'], ind['required'], lang)}" if zh else f", next bracket {format_value(book, ind['measure'], ind['required'], lang)}"
+            out.append(f"    {pts}/{_num(ind['max'])}  {label}" + (f"（{'实际' if zh else 'observed'} {obs}{nxt}）" if obs else ""))
+    out.append(f"  {'条件' if zh else 'Conditions'}:")
+    depth = _depths(tier.requires)
+    for cond in record["conditions"]:
+        node = nodes.get(cond["id"])
+        meta = names.get(cond["id"])
+        label = (meta.name if zh else meta.name_en) if meta and (meta.name or meta.name_en) else ""
+        if not label and isinstance(node, Compare | InSet | ScoreAtLeast):
+            label = measure_name(book, cond["measure"], lang)
+        detail = ""
+        if isinstance(node, InSet):
+            allowed = "、".join(_enum_label(book.measures[node.measure].args[0], v, lang) for v in node.values)
+            obs = format_value(book, cond["measure"], cond["observed"], lang)
+            detail = f"（{'要求' if zh else 'required'} {allowed}，{'实际' if zh else 'observed'} {obs}）"
+        elif cond["op"] and _is_yes_no(book, cond["measure"]):
+            detail = f"（{'实际' if zh else 'observed'} {format_value(book, cond['measure'], cond['observed'], lang)}）"
+        elif cond["op"]:
+            req = format_value(book, cond["measure"], cond["required"], lang)
+            obs = format_value(book, cond["measure"], cond["observed"], lang)
+            detail = f"（{'要求' if zh else 'required'} {_OP[cond['op']]} {req}，{'实际' if zh else 'observed'} {obs}）"
+        out.append(f"    {'  ' * depth.get(cond['id'], 0)}{_MARK[cond['verdict']]} {label or cond['id']}{detail}")
+    if record["path"]:
+        out.append(f"  {'达标路径(最少改动)' if zh else 'Path to pass (fewest changes)'}:")
+        out.extend(f"    • {step_text(book, s, names, lang)}" for s in record["path"])
+    if record["missing"]:
+        out.append(f"  {'缺失数据' if zh else 'Missing data'}: {', '.join(record['missing'])}")
+    for w in record.get("warnings") or []:
+        out.append(f"  ⚠ {w}")
+    return "\n".join(out)
+
+
+def _depths(cond: Condition, depth: int = 0) -> dict[str, int]:
+    out = {cond.meta.id: depth}
+    for child in getattr(cond, "children", ()):
+        out.update(_depths(child, depth + 1))
+    return out
