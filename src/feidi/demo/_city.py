@@ -39,7 +39,7 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 
-#: Share of local firms whose values are pulled onto a ladder threshold (see ``_HUGS``).
+#: Share of local firms whose values are pulled onto a ladder threshold (see ``HUGS``).
 THRESHOLD_SHARE = 0.10
 #: Share of firms (local and enclave) with one to three empty cells.
 MISSING_SHARE = 0.05
@@ -95,15 +95,15 @@ MISSING_CANDIDATES: tuple[tuple[str, float], ...] = (
 )
 
 #: Well-known real trade names the 字号 generator must not produce.
-_BLOCKED_TRADE_NAMES = frozenset(
-    "中兴 恒力 中天 永鼎 天合 通威 正泰 华润 中信 中金 华泰 恒瑞 康泰 中联 恒立 宏达 华宝 安信 "
-    "中科 天宇 中通 申通 顺丰 华联 金龙 宇通 美的 格力 华星 光明 康美 华锐 金发 中泰 汇源 "
-    "德力 恒通 华通 中安 中宝 中利".split()
-)
+_BLOCKED_TRADE_NAMES = frozenset((
+    "中兴", "恒力", "中天", "永鼎", "天合", "通威", "正泰", "华润", "中信", "中金", "华泰",
+    "恒瑞", "康泰", "中联", "恒立", "宏达", "华宝", "安信", "中科", "天宇", "中通", "申通",
+    "顺丰", "华联", "金龙", "宇通", "美的", "格力", "华星", "光明", "康美", "华锐", "金发",
+    "中泰", "汇源", "德力", "恒通", "华通", "中安", "中宝", "中利",
+))
 
 _RD_INSTITUTIONS = ("none", "below_city", "city", "provincial", "national")
 _PRODUCT_FIELDS = ("other", "foundation", "key_link")
-_HONOR_ORDER = ("high_tech", "tech_innovation_demo", "ip_advantage", "ip_demo")
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,6 +167,32 @@ def _class_table() -> list[_ClassRow]:
 # --------------------------------------------------------------------------------------------
 # the generator
 # --------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Base:
+    """Who the firms are: where, in which industry, how old, and their two latent scores."""
+
+    n: int
+    years: I64
+    loc: Bool
+    enc: Bool
+    ind: I64
+    cls: I64
+    town: I64
+    age: F64
+    z_size: F64
+    z_inno: F64
+    emerging: Bool
+
+
+@dataclass(slots=True)
+class _Money:
+    """The yearly amounts (``(n, T)`` arrays) and the last-year ratios later draws depend on."""
+
+    year: dict[str, F64]
+    rd_ratio_last: F64
+    no_rd: Bool
+
+
 def generate(
     n_local: int, n_enclave: int, *, seed: int, n_years: int, last_year: int
 ) -> pl.DataFrame:
@@ -176,14 +202,30 @@ def generate(
     if n_years < 1:
         raise ValueError("n_years must be at least 1")
     rng = np.random.default_rng(seed)
-    n, t_n = n_local + n_enclave, n_years
-    years = np.arange(last_year - t_n + 1, last_year + 1, dtype=np.int64)
+    base = _base(rng, n_local, n_enclave, n_years, last_year)
+    money = _financials(rng, base)
+    firm, top_title = _attributes(rng, base, money)
+    names = _names(rng, base)
+    codes = _credit_codes(rng, base, last_year)
+    titles = _titles(rng, top_title, last_year)
+    firm_null = _inject_missing(rng, base.n, n_years, money.year)
+    firm = firm.with_columns(names, titles, pl.lit(pl.Series(base.enc)).alias("enclave"))
+    firm = firm.with_columns(
+        pl.when(pl.lit(pl.Series(mask))).then(None).otherwise(pl.col(col)).alias(col)
+        for col, mask in firm_null.items()
+    )
+    return _assemble(base, firm, codes, money.year)
+
+
+def _base(
+    rng: np.random.Generator, n_local: int, n_enclave: int, t_n: int, last_year: int
+) -> _Base:
+    n = n_local + n_enclave
     enc: Bool = np.zeros(n, dtype=np.bool_)
     enc[n_local:] = True
     loc: Bool = ~enc
     n_ind = len(INDUSTRIES)
 
-    # --- industry, class, town ---------------------------------------------------------------
     ind = np.empty(n, dtype=np.int64)
     ind[:n_local] = rng.choice(n_ind, n_local, p=_normalised([i.local_share for i in INDUSTRIES]))
     ind[n_local:] = rng.choice(
@@ -191,16 +233,16 @@ def generate(
     )
     classes = _class_table()
     cls = np.zeros(n, dtype=np.int64)
-    town_names = [t.name for t in TOWNS] + [name for name, _ in ENCLAVE_TOWNS]
     town = np.zeros(n, dtype=np.int64)
     for k, industry in enumerate(INDUSTRIES):
         members = [i for i, c in enumerate(classes) if c.industry == k]
-        for group, weight_of in ((loc, "local_weight"), (enc, "enclave_weight")):
+        for group, enclave_weights in ((loc, False), (enc, True)):
             mask = group & (ind == k)
             count = int(mask.sum())
             if count == 0:
                 continue
-            w = [getattr(classes[i], weight_of) for i in members]
+            w = [classes[i].enclave_weight if enclave_weights else classes[i].local_weight
+                 for i in members]
             cls[mask] = np.asarray(members)[rng.choice(len(members), count, p=_normalised(w))]
         mask = loc & (ind == k)
         affinity = dict(industry.town_affinity)
@@ -209,36 +251,39 @@ def generate(
     town[enc] = len(TOWNS) + rng.choice(
         len(ENCLAVE_TOWNS), n_enclave, p=_normalised([w for _, w in ENCLAVE_TOWNS])
     )
+    emerging: Bool = ~np.array([i.leading for i in INDUSTRIES])[ind]
 
-    leading = np.array([i.leading for i in INDUSTRIES])[ind]
-    emerging = ~leading
-
-    # --- age and latents ---------------------------------------------------------------------
     age = np.where(
         loc,
         np.clip(np.floor(3.0 + rng.gamma(2.2, 6.0, n)), t_n + 1, 45),
         np.clip(np.floor(2.0 + rng.gamma(1.6, 2.0, n)), t_n, 12),
     )
-    founded = last_year - age
     z_size = rng.standard_normal(n)
     z_inno = 0.3 * z_size + np.sqrt(0.91) * rng.standard_normal(n) + 0.3 * (loc & emerging)
+    years = np.arange(last_year - t_n + 1, last_year + 1, dtype=np.int64)
+    return _Base(n, years, loc, enc, ind, cls, town, age, z_size, z_inno, emerging)
+
+
+def _financials(rng: np.random.Generator, b: _Base) -> _Money:
+    """Revenue, R&D, profit, balance sheet, staff and financing for every firm and year."""
+    n, t_n, loc, enc, ind = b.n, b.years.shape[0], b.loc, b.enc, b.ind
+    z_size, z_inno = b.z_size, b.z_inno
 
     # --- last-year levels --------------------------------------------------------------------
     rev_shift = np.array([i.revenue_shift for i in INDUSTRIES])[ind]
     revenue_last = np.where(
         loc,
-        np.clip(np.exp(np.log(2900.0) + rev_shift + 1.15 * z_size + 0.3 * np.log(age / 15.0)),
+        np.clip(np.exp(np.log(2900.0) + rev_shift + 1.15 * z_size + 0.3 * np.log(b.age / 15.0)),
                 15.0, 300_000.0),
-        np.clip(np.exp(np.log(300.0) + 1.0 * z_size + 0.3 * np.log(age / 5.0)), 8.0, 6000.0),
+        np.clip(np.exp(np.log(300.0) + 1.0 * z_size + 0.3 * np.log(b.age / 5.0)), 8.0, 6000.0),
     )
-
     rd_median = np.array([i.rd_median for i in INDUSTRIES])[ind]
     no_rd_share = np.array([i.no_rd_share for i in INDUSTRIES])[ind]
     no_rd = loc & (rng.random(n) < _sigmoid(np.log(no_rd_share / (1 - no_rd_share)) - z_inno))
     rd_ratio_last = np.where(
         loc,
         np.clip(0.9 * rd_median * np.exp(0.45 * z_inno + 0.4 * rng.standard_normal(n)), 0.1, 45.0),
-        np.clip(22.0 * np.exp(0.3 * z_inno + 0.8 * rng.standard_normal(n)), 2.0, 250.0),
+        np.clip(22.0 * np.exp(0.3 * z_inno + 0.7 * rng.standard_normal(n)), 2.0, 250.0),
     )
     rd_ratio_last[no_rd] = 0.0
 
@@ -251,7 +296,6 @@ def generate(
     )
     main_share = np.where(enc, np.where(u < 0.5, 1.0, 1.0 - rng.uniform(0.0, 0.3, n)), main_share)
     full_main = main_share == 1.0
-
     debt_last = np.where(
         loc, 0.20 + 0.72 * rng.beta(2.2, 2.2, n), 0.08 + 0.55 * rng.beta(2.0, 3.5, n)
     )
@@ -285,7 +329,7 @@ def generate(
         round_revenue, np.maximum(100.0, np.round(revenue_last / 100.0) * 100.0), revenue_last
     )
 
-    # --- yearly paths ------------------------------------------------------------------------
+    # --- yearly paths, back-cast from the last year ------------------------------------------
     base_growth = np.array([i.growth for i in INDUSTRIES])[ind]
     declining = loc & (rng.random(n) < 0.12)
     drift = np.where(
@@ -297,7 +341,7 @@ def generate(
     revenue = np.empty((n, t_n))
     revenue[:, -1] = revenue_last
     for t in range(t_n - 1, 0, -1):
-        g = base_growth + MACRO_GROWTH.get(int(years[t]), 0.0) + drift
+        g = base_growth + MACRO_GROWTH.get(int(b.years[t]), 0.0) + drift
         g = np.clip(g + eps_sd * rng.standard_normal(n), -0.5, 2.5)
         revenue[:, t - 1] = revenue[:, t] / (1.0 + g)
 
@@ -306,10 +350,12 @@ def generate(
     share_t[full_main] = 1.0
     share_t[:, -1] = main_share
     main_revenue = revenue * share_t
+    del share_t
 
     rd_t = rd_ratio_last[:, None] * np.exp(-0.04 * older + 0.15 * rng.standard_normal((n, t_n)))
     rd_t[:, -1] = rd_ratio_last
     rd_expense = revenue * rd_t / 100.0
+    del rd_t
 
     margin = np.where(
         loc,
@@ -319,6 +365,7 @@ def generate(
     margin_t = margin[:, None] + np.where(loc, 0.015, 0.10)[:, None] * rng.standard_normal((n, t_n))
     margin_t = np.where(loc[:, None], np.clip(margin_t, -0.10, 0.20), np.clip(margin_t, -3.0, 0.3))
     net_profit = revenue * margin_t
+    del margin_t
 
     # equity financing: local firms rarely, startups often
     p_fin = np.where(
@@ -330,6 +377,7 @@ def generate(
         np.exp(np.log(1200.0) + 0.3 * z_size[:, None] + 1.1 * rng.standard_normal((n, t_n))),
     )
     equity = np.where(rng.random((n, t_n)) < p_fin[:, None], np.clip(amount, 100.0, 50_000.0), 0.0)
+    del amount
 
     turnover = np.where(
         loc, np.exp(np.log(0.85) + 0.35 * rng.standard_normal(n)),
@@ -343,11 +391,13 @@ def generate(
     debt_t = np.clip(debt_last[:, None] + 0.025 * rng.standard_normal((n, t_n)), 0.05, 0.97)
     debt_t[:, -1] = debt_last
     liabilities = assets * debt_t
+    del debt_t
 
     rpe = np.array([i.revenue_per_employee for i in INDUSTRIES])[ind]
     emp_last = np.where(
         loc,
-        np.maximum(3.0, revenue_last / (rpe * np.exp(0.35 * rng.standard_normal(n) + 0.1 * z_size))),
+        np.maximum(3.0, revenue_last
+                   / (rpe * np.exp(0.35 * rng.standard_normal(n) + 0.1 * z_size))),
         np.clip(25.0 * np.exp(0.55 * rng.standard_normal(n)) * (revenue_last / 300.0) ** 0.3,
                 3.0, 500.0),
     )
@@ -379,19 +429,37 @@ def generate(
         revenue[gm, -2] = np.maximum(revenue[gm, -2], prev)
         revenue[gm, -1] = np.maximum(revenue[gm, -1], main_revenue[gm, -1])
 
-    # --- firm-level attributes ---------------------------------------------------------------
-    rd_last_amount = revenue[:, -1] * rd_ratio_last / 100.0
+    year = {
+        "revenue": revenue, "main_revenue": main_revenue, "rd_expense": rd_expense,
+        "net_profit": net_profit, "total_assets": assets, "total_liabilities": liabilities,
+        "equity_financing": equity,
+    }
+    for arr in year.values():  # amounts in 万元 with two decimals (100 元)
+        np.round(arr, 2, out=arr)
+    year["employees"] = employees
+    year["rd_employees"] = rd_employees
+    return _Money(year, rd_ratio_last, no_rd)
+
+
+def _attributes(
+    rng: np.random.Generator, b: _Base, money: _Money
+) -> tuple[pl.DataFrame, I64]:
+    """Per-enterprise fields (IP, institutions, quality, awards, honours …) and the top title."""
+    n, loc, enc, ind = b.n, b.loc, b.enc, b.ind
+    z_size, z_inno = b.z_size, b.z_inno
+    rd_ratio_last, no_rd = money.rd_ratio_last, money.no_rd
+
+    rd_last_amount = money.year["revenue"][:, -1] * rd_ratio_last / 100.0
     log_rd = np.log1p(rd_last_amount / 50.0)
-    overdispersion = rng.gamma(1.5, 1.0 / 1.5, n)
     lam1 = np.where(
         loc,
         np.exp(-1.8 + 0.75 * log_rd + 0.35 * z_inno),
         np.exp(0.2 + 0.4 * np.log1p(rd_last_amount / 100.0) + 0.4 * z_inno),
-    ) * overdispersion
+    ) * rng.gamma(1.5, 1.0 / 1.5, n)
     ip_class1 = np.minimum(rng.poisson(np.minimum(lam1, 400.0)), 500).astype(np.int64)
-    ip_self = rng.binomial(ip_class1, np.where(loc, 0.8, 0.7))
-    ip_high = rng.binomial(ip_class1, 0.2)
-    ip_in_use = rng.binomial(ip_class1, np.where(loc, 0.55, 0.3))
+    ip_self = rng.binomial(ip_class1, np.where(loc, 0.8, 0.7)).astype(np.int64)
+    ip_high = rng.binomial(ip_class1, 0.2).astype(np.int64)
+    ip_in_use = rng.binomial(ip_class1, np.where(loc, 0.55, 0.3)).astype(np.int64)
     lam2 = (np.exp(-0.2 + 0.55 * log_rd + 0.25 * z_inno + 0.3 * z_size)
             * np.where(no_rd, 0.3, 1.0) * rng.gamma(1.5, 1.0 / 1.5, n))
     ip_class2 = np.minimum(rng.poisson(np.minimum(lam2, 800.0)), 1000).astype(np.int64)
@@ -410,9 +478,10 @@ def generate(
     top_title[loc] = _cut(title_score[loc], (0.80, 0.145, 0.047, 0.008))
     top_title[enc] = _cut(title_score[enc], (0.91, 0.075, 0.015, 0.0))
     specialized_up = top_title >= 2
+    spec = 1.0 * specialized_up
 
-    inst_score = 0.9 * z_inno + 0.5 * z_size + 0.7 * rng.standard_normal(n) - 10.0 * no_rd
-    inst_score += 0.8 * specialized_up + 1.2 * high_tech
+    inst_score = (0.9 * z_inno + 0.5 * z_size + 0.7 * rng.standard_normal(n) - 10.0 * no_rd
+                  + 0.8 * spec + 1.2 * high_tech)
     rd_inst = np.zeros(n, dtype=np.int64)
     rd_inst[loc] = _cut(inst_score[loc], (0.46, 0.18, 0.272, 0.08, 0.008))
     rd_inst[enc] = _cut(inst_score[enc], (0.60, 0.18, 0.0, 0.19, 0.03))
@@ -427,53 +496,52 @@ def generate(
         out: Bool = rng.random(n) < _sigmoid(logit)
         return out
 
-    spec = 1.0 * specialized_up
     iso9001 = chance(np.where(loc, 1.0, -0.6) + 0.8 * z_size + spec)
     own_brand = chance(np.where(loc, -0.3, 0.4) + 0.6 * z_size + 0.4 * z_inno + 1.5 * spec)
     standards = chance(-2.4 + 0.8 * z_size + 0.6 * z_inno + spec)
     quality_award = chance(-4.6 + 1.0 * z_size + spec)
     info_system = chance(-1.5 + 1.2 * (digital - 1) + spec)
     management_cert = iso9001 | (rng.random(n) < 0.1)
-    export_prone = np.isin(ind, [0, 2, 7])
+    export_prone = np.isin(ind, [0, 2, 7])  # auto parts, equipment, medical devices
     product_cert = chance(-2.2 + 0.6 * z_size + 0.6 * export_prone + 0.5 * spec)
 
-    pf_score = 0.7 * z_inno + 0.6 * emerging + 0.5 * spec + rng.standard_normal(n)
+    pf_score = 0.7 * z_inno + 0.6 * b.emerging + 0.5 * spec + rng.standard_normal(n)
     foundation_p = np.array([0.25, 0.10, 0.30, 0.10, 0.30, 0.10, 0.10, 0.10])[ind]
     product_field = np.where(_top(pf_score, 0.14), 2, np.where(rng.random(n) < foundation_p, 1, 0))
     strategic = rng.random(n) < np.array([i.strategic_share for i in INDUSTRIES])[ind]
 
     award_score = z_inno + 0.5 * z_size + 0.5 * rng.standard_normal(n)
+    ck_score = z_inno + 0.3 * z_size + 0.8 * rng.standard_normal(n)
     nat_award = np.zeros(n, dtype=np.bool_)
     prov_award = np.zeros(n, dtype=np.bool_)
     chuangke = np.zeros(n, dtype=np.int64)
-    ck_score = z_inno + 0.3 * z_size + 0.8 * rng.standard_normal(n)
     for group, nat, prov, ck500, ck50 in ((loc, 0.003, 0.025, 0.014, 0.002),
                                          (enc, 0.008, 0.025, 0.05, 0.01)):
-        nat_award[group] = _top(award_score[group] + rng.standard_normal(int(group.sum())), nat)
-        prov_award[group] = _top(award_score[group] + rng.standard_normal(int(group.sum())), prov)
+        size = int(group.sum())
+        nat_award[group] = _top(award_score[group] + rng.standard_normal(size), nat)
+        prov_award[group] = _top(award_score[group] + rng.standard_normal(size), prov)
         cut = _cut(ck_score[group], (1.0 - ck500, ck500 - ck50, ck50))
         chuangke[group] = np.array([0, 500, 50])[cut]
-    nat_rank = np.where(nat_award, rng.integers(1, 11, n), 0)
-    prov_rank = np.where(prov_award, rng.integers(1, 9, n), 0)
+    nat_rank = rng.integers(1, 11, n)
+    prov_rank = rng.integers(1, 9, n)
 
     ipa_score = np.log1p(ip_class1 + 0.3 * ip_class2) + 0.5 * rng.standard_normal(n)
+    tdemo_score = z_size + z_inno + 0.5 * rng.standard_normal(n)
     tech_demo = np.zeros(n, dtype=np.bool_)
     ip_adv = np.zeros(n, dtype=np.bool_)
     ip_demo = np.zeros(n, dtype=np.bool_)
-    tdemo_score = z_size + z_inno + 0.5 * rng.standard_normal(n)
     for group, td, adv, demo in ((loc, 0.0025, 0.025, 0.006), (enc, 0.0, 0.015, 0.003)):
         tech_demo[group] = _top(tdemo_score[group], td)
         adv_flag = _top(ipa_score[group], adv)
         ip_adv[group] = adv_flag
         ip_demo[group] = _top(ipa_score[group] + 3.0 * adv_flag, demo)
 
-    niche_years = np.maximum(1.0, np.floor(age * np.where(loc, rng.uniform(0.5, 1.0, n),
-                                                          rng.uniform(0.6, 1.0, n))))
+    niche_years = np.maximum(1.0, np.floor(b.age * np.where(loc, rng.uniform(0.5, 1.0, n),
+                                                            rng.uniform(0.6, 1.0, n))))
     special_score = np.round(np.clip(
-        4.5 + 2.0 * z_inno + 1.2 * z_size + 1.5 * specialized_up + 2.0 * rng.standard_normal(n),
-        0.0, 15.0))
+        4.5 + 2.0 * z_inno + 1.2 * z_size + 1.5 * spec + 2.0 * rng.standard_normal(n), 0.0, 15.0))
     development_score = np.round(np.clip(
-        50.0 + 8.0 * z_inno + 5.0 * z_size + 6.0 * specialized_up + 7.0 * rng.standard_normal(n),
+        50.0 + 8.0 * z_inno + 5.0 * z_size + 6.0 * spec + 7.0 * rng.standard_normal(n),
         15.0, 98.0), 1)
 
     reports_share = specialized_up | (rng.random(n) < np.where(loc, 0.12, 0.05))
@@ -484,50 +552,21 @@ def generate(
     market_rank = np.clip(np.round(np.exp(
         np.log(40.0) - 1.1 * np.log(market_share) + 0.35 * rng.standard_normal(n))), 1, 999)
 
-    # --- names and codes ---------------------------------------------------------------------
-    names = _names(rng, loc, ind, cls, classes, town, z_size)
-    new_style = founded >= 2015
-    ids = np.zeros(n, dtype=np.int64)
-    ids[~new_style] = rng.choice(OLD_ORG_CAPACITY, int((~new_style).sum()), replace=False)
-    ids[new_style] = rng.choice(MA_ORG_CAPACITY, int(new_style.sum()), replace=False)
-    region_bytes = np.where(
-        loc[:, None],
-        np.frombuffer(LOCAL_REGION.encode(), np.uint8)[None, :],
-        np.frombuffer(ENCLAVE_REGION.encode(), np.uint8)[None, :],
-    ).astype(np.uint8)
-    credit_codes = region_credit_codes(region_bytes, org_codes(ids, new_style))
-
-    titles = _titles(rng, top_title, last_year)
-
-    # --- missing values ----------------------------------------------------------------------
-    year_arrays: dict[str, F64] = {
-        "revenue": revenue, "main_revenue": main_revenue, "rd_expense": rd_expense,
-        "net_profit": net_profit, "total_assets": assets, "total_liabilities": liabilities,
-        "employees": employees, "rd_employees": rd_employees, "equity_financing": equity,
-    }
-    for name in ("revenue", "main_revenue", "rd_expense", "net_profit", "total_assets",
-                 "total_liabilities", "equity_financing"):
-        year_arrays[name] = np.round(year_arrays[name], 2)
-    firm_null = _inject_missing(rng, n, t_n, year_arrays)
-
-    # --- assemble ----------------------------------------------------------------------------
-    region = np.where(loc, LOCAL_REGION, ENCLAVE_REGION)
-    flags = {
-        "high_tech": high_tech, "tech_innovation_demo": tech_demo,
-        "ip_advantage": ip_adv, "ip_demo": ip_demo,
-    }
+    classes = _class_table()
+    town_names = [t.name for t in TOWNS] + [name for name, _ in ENCLAVE_TOWNS]
+    flags = {"high_tech": high_tech, "tech_innovation_demo": tech_demo,
+             "ip_advantage": ip_adv, "ip_demo": ip_demo}
     firm = pl.DataFrame({
-        "name": names,
-        "town": pl.Series(town_names, dtype=pl.String).gather(town),
-        "region_code": pl.Series(region, dtype=pl.String),
-        "industry_code": pl.Series([c.code for c in classes], dtype=pl.String).gather(cls),
+        "town": pl.Series(town_names, dtype=pl.String).gather(b.town),
+        "region_code": pl.Series(np.where(loc, LOCAL_REGION, ENCLAVE_REGION), dtype=pl.String),
+        "industry_code": pl.Series([c.code for c in classes], dtype=pl.String).gather(b.cls),
         "strategic_emerging": strategic,
         "niche_years": niche_years,
-        "ip_class1_high_value": ip_high.astype(np.int64),
-        "ip_class1_self_developed": ip_self.astype(np.int64),
+        "ip_class1_high_value": ip_high,
+        "ip_class1_self_developed": ip_self,
         "ip_class1": ip_class1,
         "ip_class2": ip_class2,
-        "ip_class1_in_use": ip_in_use.astype(np.int64),
+        "ip_class1_in_use": ip_in_use,
         "rd_institution": pl.Series(_RD_INSTITUTIONS, dtype=pl.String).gather(rd_inst),
         "digital_level": digital,
         "quality_award_provincial": quality_award,
@@ -545,37 +584,47 @@ def generate(
         "product_cert_developed": product_cert,
         "special_score": special_score,
         "development_score": development_score,
-        "titles": titles,
-    })
-    firm = firm.with_columns(
+    }).with_columns(
         pl.concat_str(
             [pl.when(pl.lit(pl.Series(mask))).then(pl.lit(flag)) for flag, mask in flags.items()],
             separator=";", ignore_nulls=True,
         ).alias("honors"),
-        pl.lit(pl.Series(enc)).alias("enclave"),
     )
-    firm = firm.with_columns(
-        pl.when(pl.lit(pl.Series(mask))).then(None).otherwise(pl.col(col)).alias(col)
-        for col, mask in firm_null.items()
-    )
+    return firm, top_title
 
-    rows = np.repeat(np.arange(n, dtype=np.int64), t_n)
-    long = firm.select(pl.all().gather(rows))
-    year_cols: list[pl.Series] = [
-        pl.Series("credit_code", credit_codes).gather(rows),
-        pl.Series("year", np.tile(years, n)),
-    ]
+
+def _credit_codes(rng: np.random.Generator, b: _Base, last_year: int) -> pl.Series:
+    """Unique valid codes: old all-digit organisation codes before 2015, ``MA`` codes after."""
+    new_style = (last_year - b.age) >= 2015
+    ids = np.zeros(b.n, dtype=np.int64)
+    ids[~new_style] = rng.choice(OLD_ORG_CAPACITY, int((~new_style).sum()), replace=False)
+    ids[new_style] = rng.choice(MA_ORG_CAPACITY, int(new_style.sum()), replace=False)
+    region_bytes = np.where(
+        b.loc[:, None],
+        np.frombuffer(LOCAL_REGION.encode(), np.uint8)[None, :],
+        np.frombuffer(ENCLAVE_REGION.encode(), np.uint8)[None, :],
+    ).astype(np.uint8)
+    return region_credit_codes(region_bytes, org_codes(ids, new_style))
+
+
+def _assemble(
+    b: _Base, firm: pl.DataFrame, codes: pl.Series, year_arrays: dict[str, F64]
+) -> pl.DataFrame:
+    """Repeat the firm fields on each of the firm's year rows; add the yearly columns."""
+    t_n = b.years.shape[0]
+    rows = np.repeat(np.arange(b.n, dtype=np.int64), t_n)
+    columns: list[pl.Series] = [codes.alias("credit_code").gather(rows),
+                                pl.Series("year", np.tile(b.years, b.n))]
     for name in YEAR_FIELDS:
-        s = pl.Series(name, year_arrays[name].ravel(), nan_to_null=True)
-        if FIELDS_BY_NAME[name].kind == "count":
-            s = s.cast(pl.Int64)
-        year_cols.append(s)
-    long = long.with_columns(year_cols)
+        s = pl.Series(name, year_arrays.pop(name).ravel(), nan_to_null=True)
+        columns.append(s.cast(pl.Int64) if FIELDS_BY_NAME[name].kind == "count" else s)
+    long = firm.select(pl.all().gather(rows)).with_columns(columns)
     order = ["credit_code", "year", *YEAR_FIELDS, *FIRM_FIELDS, "enclave"]
     return long.select(order).cast(_dtypes())
 
 
-def _dtypes() -> dict[str, pl.DataType]:
+def _dtypes() -> pl.Schema:
+    """The output schema: each canonical field's Polars type by its kind, plus ``enclave``."""
     kinds: dict[str, pl.DataType] = {
         "str": pl.String(), "code": pl.String(), "money": pl.Float64(), "count": pl.Int64(),
         "number": pl.Float64(), "bool": pl.Boolean(), "enum": pl.String(), "rank": pl.Int64(),
@@ -583,7 +632,7 @@ def _dtypes() -> dict[str, pl.DataType]:
     }
     out = {f.name: kinds[f.kind] for f in FIELDS}
     out["enclave"] = pl.Boolean()
-    return out
+    return pl.Schema(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -595,23 +644,17 @@ def _trade_names() -> list[str]:
     return [a + b for a in chars for b in chars if a != b and a + b not in _BLOCKED_TRADE_NAMES]
 
 
-def _names(
-    rng: np.random.Generator,
-    loc: Bool,
-    ind: I64,
-    cls: I64,
-    classes: list[_ClassRow],
-    town: I64,
-    z_size: F64,
-) -> pl.Series:
+def _names(rng: np.random.Generator, b: _Base) -> pl.Series:
     """Fictitious Chinese company names: prefix + 字号 + descriptor + suffix, unique per prefix.
 
-    Local: 虞山 or the town's short name (梅溪…) + 字号 + a descriptor of the firm's GB/T 4754
-    class + 有限公司 / 股份有限公司 / 有限责任公司. Enclave: 北京 + 字号 + a descriptor of its
-    industry + 有限公司. Duplicate (prefix, 字号, descriptor) triples are redrawn; past the
-    space of combinations (hundreds of thousands per industry) a few may repeat.
+    Local: 虞山 (55%) or the town's short name (梅溪…) + 字号 + a descriptor of the firm's
+    GB/T 4754 class + 有限公司 / 股份有限公司 (more likely for large firms) / 有限责任公司.
+    Enclave: 北京 + 字号 + a descriptor of its industry + 有限公司, or 字号（北京）… (30%).
+    Duplicate (prefix, 字号, descriptor) triples are redrawn; the space (about 700,000 字号
+    per prefix and descriptor) keeps even a million firms unique.
     """
-    n = loc.shape[0]
+    n, loc, ind, cls, town = b.n, b.loc, b.ind, b.cls, b.town
+    classes = _class_table()
     trade = _trade_names()
     prefixes = ["虞山", *(t.short for t in TOWNS), "北京"]
     words: list[str] = []
@@ -641,7 +684,7 @@ def _names(
     )
     prefix = np.where(loc, np.where(rng.random(n) < 0.55, 0, 1 + town), len(prefixes) - 1)
     suffix_u = rng.random(n)
-    listed_p = _sigmoid(-3.0 + 1.2 * z_size)
+    listed_p = _sigmoid(-3.0 + 1.2 * b.z_size)
     suffix = np.where(suffix_u < listed_p, 1, np.where(suffix_u > 0.96, 2, 0))
     suffixes = [*LOCAL_SUFFIXES]
     enclave_suffix = suffixes.index(ENCLAVE_SUFFIX)
@@ -737,7 +780,9 @@ def _titles(rng: np.random.Generator, top_title: I64, last_year: int) -> pl.Seri
         date_int = np.array([int(d.replace("-", "")) for d in dates], dtype=np.int64)
         held = top_title >= level_index + 1
         listed = held & ((top_title == level_index + 1) | (rng.random(n) < 0.7))
-        pick = rng.choice(len(dates), n, p=_normalised([w for _, w in batches]))
+        pick: I64 = np.asarray(
+            rng.choice(len(dates), n, p=_normalised([w for _, w in batches])), dtype=np.int64
+        )
         latest_ok = np.searchsorted(date_int, upper, side="right") - 1
         pick = np.where((date_int[pick] > upper) & (latest_ok >= 0), latest_ok, pick)
         upper = np.where(listed, np.minimum(upper, date_int[pick]), upper)

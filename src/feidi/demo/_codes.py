@@ -57,11 +57,15 @@ def make_credit_codes(first17: pl.Series | Sequence[str], name: str = "credit_co
 
     The vector counterpart of :func:`feidi.reference.make_credit_code`.
 
-    >>> make_credit_codes(["91320581MA1MXXXX0"]).to_list() == [
-    ...     __import__("feidi.reference").reference.make_credit_code("91320581MA1MXXXX0")]
+    >>> from feidi.reference import make_credit_code
+    >>> prefix = "91320581MA1MXXXX0"
+    >>> make_credit_codes([prefix]).to_list() == [make_credit_code(prefix)]
     True
     """
-    series = first17 if isinstance(first17, pl.Series) else pl.Series(list(first17), dtype=pl.String)
+    if isinstance(first17, pl.Series):
+        series = first17
+    else:
+        series = pl.Series(list(first17), dtype=pl.String)
     if series.len() == 0:
         return pl.Series(name, [], dtype=pl.String)
     if series.null_count() or (series.str.len_bytes() != 17).any():
@@ -86,7 +90,9 @@ def _digits(numbers: npt.NDArray[np.int64], base: int, width: int) -> npt.NDArra
     return out
 
 
-def org_codes(ids: npt.NDArray[np.int64], new_style: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+def org_codes(
+    ids: npt.NDArray[np.int64], new_style: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.uint8]:
     """9-byte GB 11714 organisation codes as an ``(n, 9)`` byte matrix.
 
     ``ids`` must be distinct within each style (``< OLD_ORG_CAPACITY`` for old codes,

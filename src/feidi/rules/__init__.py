@@ -11,6 +11,7 @@ from feidi.rules._layout import CONDITION, INDICATOR, RECORD_SCHEMA
 from feidi.rules._loader import RulebookError, available_rulebooks, load_rulebook, parse_rulebook
 from feidi.rules._model import Rulebook, Tier
 from feidi.rules._paths import PATH_STEP
+from feidi.rules._whatif import apply_changes, path_changes, what_if
 from feidi.rules._wording import describe, format_value, measure_name, summary_line
 
 __all__ = [
@@ -31,6 +32,9 @@ __all__ = [
     "format_value",
     "measure_name",
     "summary_line",
+    "apply_changes",
+    "path_changes",
+    "what_if",
     "evaluate",
     "load_rulebook",
     "parse_rulebook",

@@ -67,7 +67,8 @@ class CompiledRulebook:
         """Evaluate on a wide frame; returns ``keep`` columns plus the flat result columns."""
         out = wide
         for stage in self.stages:
-            out = out.with_columns(**stage)
+            if stage:
+                out = out.with_columns(**stage)
         produced = [name for stage in self.stages for name in stage]
         return out.select(*keep, *produced)
 

@@ -202,7 +202,7 @@ class TierLayout:
             score.cast(pl.Float64).alias("score"),
             smin.cast(pl.Float64).alias("score_min"),
             smax.cast(pl.Float64).alias("score_max"),
-            pl.lit(sc.pass_mark if sc else None, dtype=pl.Float64).alias("pass_mark"),
+            pl.lit(self.tier.pass_mark, dtype=pl.Float64).alias("pass_mark"),
             self.missing().alias("missing"),
             self.indicators().alias("indicators"),
             self.conditions().alias("conditions"),

@@ -292,7 +292,7 @@ def _parse_tier(tier_id: str, spec: dict[str, Any], ctx: str) -> Tier:
             gid: (_meta({**g, "id": gid}, gid), tuple(g["indicators"]))
             for gid, g in (sc.get("groups") or {}).items()
         }
-        scorecard = Scorecard(float(sc["pass_mark"]), indicators, groups)
+        scorecard = Scorecard(indicators, groups)
     return Tier(
         id=tier_id,
         name=str(spec.get("name", tier_id)),

@@ -157,7 +157,6 @@ class Indicator:
 
 @dataclass(frozen=True, slots=True)
 class Scorecard:
-    pass_mark: float
     indicators: tuple[Indicator, ...]
     groups: dict[str, tuple[Meta, tuple[str, ...]]] = field(default_factory=dict)
 
@@ -174,6 +173,12 @@ class Tier:
     article: str
     requires: Condition
     scorecard: Scorecard | None = None
+
+    @property
+    def pass_mark(self) -> float | None:
+        """The total score the requirement tree asks for (one source: the tree itself)."""
+        marks = [n.value for n in walk(self.requires) if isinstance(n, ScoreAtLeast) and n.group == "total"]
+        return marks[0] if marks else None
 
 
 @dataclass(frozen=True, slots=True)
