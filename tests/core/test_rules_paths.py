@@ -13,15 +13,15 @@ from tests.core.firms import code, dataset, firm_row, years_of
 AS_OF = date(2026, 3, 1)
 
 # Every 专精特新 indicator at its top bracket except quality (no item), R&D input (3.2% of
-# revenue 4000 = 128万: 2 points), R&D staff (4%: 0) and R&D institution (none: 0); 特色化 9.
+# revenue 4000 = 128万: 2 points) and R&D institution (none: 0); 特色化 4. Total 66.
 EXAMPLE = dict(niche_years=10, product_field_2022="key_link", digital_level=3, quality_award_provincial=False,
-               iso9001=False, own_brand=False, standards_drafting=False, special_score=9,
+               iso9001=False, own_brand=False, standards_drafting=False, special_score=4,
                ip_class1_high_value=1, ip_class1_self_developed=1, ip_class1=1, ip_class2=0,
                rd_institution="none", sci_award_national_rank=float("inf"),
                sci_award_provincial_rank=float("inf"), chuangke_rank=float("inf"))
 EXAMPLE_YEARS = dict(
     y2025=dict(revenue=4000, main_revenue=3600, rd_expense=128, net_profit=400, total_assets=4000,
-               total_liabilities=1600, employees=100, rd_employees=4, equity_financing=0.0),
+               total_liabilities=1600, employees=100, rd_employees=20, equity_financing=0.0),
     y2024=dict(revenue=3500, main_revenue=3200, rd_expense=100, equity_financing=0.0),
     y2023=dict(revenue=3100, main_revenue=2800, rd_expense=90),
 )
@@ -94,3 +94,33 @@ def test_what_if_applying_the_path_passes() -> None:
     # the original data is untouched
     assert data.firms["iso9001"].to_list() == [False]
     assert data.financials.filter(pl.col("year") == 2025)["rd_expense"].to_list() == [128.0]
+
+
+def test_what_if_paths_pass_across_the_demo_city() -> None:
+    """For failing demo firms with complete data, applying the path (as a plan) passes.
+
+    Paths that grow revenue are left out: growing revenue dilutes other ratios (net margin),
+    which the step prices at today's figures by design.
+    """
+    from feidi.demo import DEMO_AS_OF, generate_demo_city
+    from feidi.io import dataset_from_frame
+
+    data, _ = dataset_from_frame(generate_demo_city(n_local=600, n_enclave=60).drop("enclave"))
+    checked = 0
+    for rb, tier in [("miit-2022", "innovative"), ("miit-2022", "specialized"), ("miit-2026", "specialized")]:
+        book = load_rulebook(rb)
+        failing = evaluate(data, rb, DEMO_AS_OF, tiers=(tier,)).records().collect().filter(
+            (pl.col("verdict") == "fail") & (pl.col("missing").list.len() == 0)
+        )
+        for rec in failing.iter_rows(named=True):
+            kinds = {book.measures[s["measure"]].kind for s in rec["path"]}
+            fields = {(s["amount_field"] or "").split("@")[0] for s in rec["path"]}
+            if not rec["path"] or kinds & {"growth", "mean_growth", "cagr", "title"} or "revenue" in fields:
+                continue
+            plan = path_changes(book, rec, data)
+            again = what_if(data, rec["credit_code"], plan, rb, DEMO_AS_OF, tiers=(tier,)).records().collect()
+            assert again["verdict"].to_list() == ["pass"], (rec["credit_code"], plan)
+            checked += 1
+            if checked >= 40:
+                return
+    assert checked >= 20

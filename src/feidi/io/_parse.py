@@ -88,14 +88,19 @@ def text_expr(raw: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(raw) if dtype == pl.String else pl.col(raw).cast(pl.String)
 
 
-def number_expr(raw: str, dtype: pl.DataType, *, percent: bool = False) -> pl.Expr:
+def number_expr(
+    raw: str, dtype: pl.DataType, *, percent: bool = False, clean: bool = True
+) -> pl.Expr:
     """Float64; null when empty or not a finite number.
 
     Accepts thousands separators ("1,234.5"), full-width digits and, on percentage fields,
-    a trailing '%'. A typed numeric column (Parquet) is taken as it is.
+    a trailing '%'. A typed numeric column (Parquet) is taken as it is. ``clean=False``
+    skips that clean-up: the caller has seen that every cell casts as it is.
     """
     if dtype.is_numeric():
         value = pl.col(raw).cast(pl.Float64)
+    elif not clean:
+        value = text_expr(raw, dtype).cast(pl.Float64, strict=False)
     else:
         s = text_expr(raw, dtype).str.replace_many(list(_FULL_WIDTH), list(_FULL_WIDTH.values()))
         if percent:

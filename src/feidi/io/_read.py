@@ -38,6 +38,9 @@ HEADER_SEARCH_ROWS = 10
 #: A header row must name at least this many known fields (a title row names none or one).
 HEADER_MIN_KNOWN = 2
 
+#: How much of a CSV is looked at to choose the separator and the number of columns.
+_SNIFF_BYTES = 256 * 1024
+
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq")
 
 
@@ -74,16 +77,14 @@ def read_raw(path: Path, aliases: Mapping[str, str], sheet: str | None = None) -
             f" / unsupported file type {suffix or '(none)'}: save as .csv, .xlsx or .parquet",
         )
     if not path.is_file():
-        raise UnreadableFileError(
-            "file.unreadable", f"找不到文件 {path} / file not found: {path}"
-        )
+        raise UnreadableFileError("file.unreadable", f"找不到文件 {path} / file not found: {path}")
     try:
         if suffix in (".parquet", ".pq"):
-            return frame_to_raw(pl.read_parquet(path), path.name)
-        grid, first_row = _read_xlsx(path, sheet) if suffix in (".xlsx", ".xlsm") else (
-            _read_csv(path),
-            1,
-        )
+            return frame_to_raw(pl.scan_parquet(path), path.name)
+        if suffix in (".xlsx", ".xlsm"):
+            grid, first_row = _read_xlsx(path, sheet)
+        else:
+            grid, first_row = _read_csv(path), 1
     except UnreadableFileError:
         raise
     except Exception as exc:  # any parser failure means the same thing to the user
@@ -94,14 +95,16 @@ def read_raw(path: Path, aliases: Mapping[str, str], sheet: str | None = None) -
     return _split_header(grid, first_row, path.name, aliases)
 
 
-def frame_to_raw(frame: pl.DataFrame, file: str) -> RawTable:
+def frame_to_raw(frame: pl.DataFrame | pl.LazyFrame, file: str) -> RawTable:
     """A frame whose column names are the headers (Parquet, in-memory frames).
 
     Rows are numbered as if there were a header row: record 1 is row 2.
     """
-    headers = tuple(frame.columns)
-    data = frame.rename({c: f"c{i}" for i, c in enumerate(headers)})
-    data = _tidy_cells(data).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    lazy = frame.lazy()
+    headers = tuple(lazy.collect_schema().names())
+    lazy = lazy.rename({c: f"c{i}" for i, c in enumerate(headers)})
+    data = _collect_tidy(lazy).with_row_index(ROW, offset=2)
+    data = data.with_columns(pl.col(ROW).cast(pl.Int64))
     return RawTable(file=file, headers=headers, header_row=1, data=data)
 
 
@@ -109,17 +112,45 @@ def frame_to_raw(frame: pl.DataFrame, file: str) -> RawTable:
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
-    """All cells as strings, one frame row per spreadsheet row (blank lines kept)."""
-    text = _as_utf8(path.read_bytes())
-    head = text[: 256 * 1024].decode("utf-8", errors="ignore")
-    separator = _sniff_separator(head)
-    width = _widest_record(head, separator)
+    """All cells as trimmed strings, one frame row per spreadsheet row (blank lines kept).
+
+    A UTF-8 file (with or without BOM) is parsed by Polars straight from disk, which also
+    checks the encoding; only a file Polars finds not to be UTF-8 is decoded in Python, as
+    GB18030 (the superset of GBK that Chinese office software writes).
+    """
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" export.
+        return _parse_csv(path.read_bytes().decode("utf-16").encode("utf-8"))
+    try:
+        return _parse_csv(path, head)
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" not in str(exc).lower():
+            raise
+    try:
+        text = path.read_bytes().decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            "file.encoding",
+            "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）"
+            " / unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are read)",
+        ) from exc
+    return _parse_csv(text.encode("utf-8"))
+
+
+def _parse_csv(source: Path | bytes, head: bytes | None = None) -> pl.DataFrame:
+    if head is None:
+        head = bytes(source[:_SNIFF_BYTES]) if isinstance(source, bytes) else b""
+    sample = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="ignore")
+    separator = _sniff_separator(sample)
+    width = _widest_record(sample, separator)
     if width == 0:
         return pl.DataFrame()
     # An explicit schema as wide as the widest early record: a one-cell title row on line 1
     # must not make Polars read the whole file one column wide.
-    return pl.read_csv(
-        text,
+    lazy = pl.scan_csv(
+        source,
         has_header=False,
         separator=separator,
         schema={f"c{i}": pl.String for i in range(width)},
@@ -127,26 +158,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
         truncate_ragged_lines=True,
         raise_if_empty=False,
     )
-
-
-def _as_utf8(raw: bytes) -> bytes:
-    """Re-encode to UTF-8: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (⊃ GBK)."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :]
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16").encode("utf-8")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("gb18030").encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UnreadableFileError(
-                "file.encoding",
-                "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）"
-                " / unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are read)",
-            ) from exc
-    return raw
+    return _collect_tidy(lazy)
 
 
 def _sniff_separator(head: str) -> str:
@@ -194,16 +206,15 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pl.DataFrame, int]:
             (1, ()),
         )
         grid = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
-        if grid.height and grid.row(0).count(None) != len(grid.columns) - sum(
-            _filled(v) for v in first_cells
-        ):
+        filled_by_calamine = grid.width - grid.row(0).count(None) if grid.height else 0
+        if filled_by_calamine != sum(_filled(v) for v in first_cells):
             # The two libraries disagree on where the sheet starts: read it all with openpyxl
             # rather than risk a wrong row number in every message.
-            return _xlsx_grid_openpyxl(book[name].iter_rows(values_only=True)), 1
+            return _tidy_cells(_xlsx_grid_openpyxl(book[name].iter_rows(values_only=True))), 1
     finally:
         book.close()
     grid = grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
-    return grid, first_row
+    return _tidy_cells(grid), first_row
 
 
 def _filled(value: object) -> bool:
@@ -234,8 +245,12 @@ def _cell_text(value: object) -> str:
 def _split_header(
     grid: pl.DataFrame, first_row: int, file: str, aliases: Mapping[str, str]
 ) -> RawTable:
-    """Find the header among the first rows and number the data rows as the sheet does."""
-    grid = _tidy_cells(grid).with_row_index(ROW, offset=first_row)
+    """Find the header among the first rows and number the data rows as the sheet does.
+
+    ``grid`` holds every cell as trimmed text, its first row being spreadsheet row
+    ``first_row``.
+    """
+    grid = grid.with_row_index(ROW, offset=first_row)
     grid = grid.with_columns(pl.col(ROW).cast(pl.Int64))
     cells = [c for c in grid.columns if c != ROW]
     top = grid.head(HEADER_SEARCH_ROWS)
@@ -258,12 +273,25 @@ def _header_index(rows: list[tuple[object, ...]], aliases: Mapping[str, str]) ->
 
 
 def _tidy_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    fixes = _tidy_exprs(frame.schema)
+    return frame.with_columns(fixes) if fixes else frame
+
+
+def _collect_tidy(lazy: pl.LazyFrame) -> pl.DataFrame:
+    # Streaming the read and the trimming together keeps one copy of the cells in memory.
+    fixes = _tidy_exprs(lazy.collect_schema())
+    return (lazy.with_columns(fixes) if fixes else lazy).collect(engine="streaming")
+
+
+def _tidy_exprs(schema: Mapping[str, pl.DataType]) -> list[pl.Expr]:
     """Trim strings (an all-blank cell becomes null) and read a float NaN as an empty cell."""
     fixes: list[pl.Expr] = []
-    for name, dtype in frame.schema.items():
+    for name, dtype in schema.items():
         if dtype == pl.String:
-            trimmed = pl.col(name).str.strip_chars()
-            fixes.append(pl.when(trimmed != "").then(trimmed).alias(name))
+            fixes.append(pl.col(name).str.strip_chars().replace("", None))
+        elif isinstance(dtype, pl.Categorical | pl.Enum):
+            # pandas "category" columns arrive like this from Parquet.
+            fixes.append(pl.col(name).cast(pl.String).str.strip_chars().replace("", None))
         elif dtype.is_float():
             fixes.append(pl.col(name).fill_nan(None))
-    return frame.with_columns(fixes) if fixes else frame
+    return fixes

@@ -3,7 +3,7 @@
 The pipeline (``CRITERIA.md``, "Canonical input" and "Input checks"):
 
 1. map headers (English or Chinese) to canonical fields;
-2. parse every mapped column by its kind (:mod:`feidi.io._parse`);
+2. parse every mapped column by its kind and plan the row checks (:mod:`feidi.io._checks`);
 3. run the row checks — each one a Polars expression that is true on the failing rows, so a
    3,000,000-row file is checked in one pass and Python only touches the rows it reports;
 4. check the keys (credit code, duplicate firm-year) and combine the per-enterprise fields
@@ -20,28 +20,25 @@ import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
-from feidi.io._issues import InputError, InputReport, IssueLog, Severity
-from feidi.io._parse import (
-    NUMBER_KINDS,
-    WHOLE_KINDS,
-    bool_expr,
-    enum_expr,
-    flag_column,
-    industry_code_map,
-    is_percent,
-    number_expr,
-    parse_flags,
-    parse_titles,
-    region_code_expr,
-    text_expr,
-    title_slot_frame,
+from feidi.io._checks import (
+    CREDIT,
+    FIRM,
+    YEAR,
+    Row,
+    RowCheck,
+    cell_text,
+    credit_code_checks,
+    field_labels,
+    number_text,
+    parse_fields,
+    raw_column,
 )
+from feidi.io._issues import InputError, InputReport, IssueLog, Severity
+from feidi.io._parse import NUMBER_KINDS, flag_column, title_slot_frame
 from feidi.io._read import ROW, RawTable, UnreadableFileError, frame_to_raw, read_raw
-from feidi.reference import CREDIT_CODE_ALPHABET, credit_code_problem, credit_code_valid_expr
 from feidi.schema import (
     FIELDS,
     TITLE_LEVELS,
@@ -55,16 +52,8 @@ from feidi.schema import (
 
 __all__ = ["Dataset", "dataset_from_frame", "read_dataset", "validate_file"]
 
-CREDIT = "credit_code"
-YEAR = "year"
-#: Revenue above this many 万元 (100 亿元) is not an SME: the file is probably in 元.
-YUAN_SUSPECT_REVENUE = 1_000_000
 #: Growth rules need three fiscal years (上年度 and the two before).
 YEARS_NEEDED = 3
-#: The only 创客中国 national prize levels: top 50 and top 500.
-CHUANGKE_LEVELS = (50.0, 500.0)
-
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -73,6 +62,7 @@ class Dataset:
 
     ``firms`` has one row per credit code (per-enterprise fields, honour flags and title
     slots); ``financials`` one row per credit code and fiscal year (amounts as Float64).
+    Rows follow the file: firms in order of first appearance, financials in file order.
     """
 
     firms: pl.DataFrame
@@ -215,7 +205,7 @@ def _check(
     cells = [c for c in raw.data.columns if c != ROW]
     data = raw.data.filter(~pl.all_horizontal(pl.col(cells).is_null())) if cells else raw.data
     work = data.select(
-        ROW, *[pl.col(pos).alias(_raw(name)) for name, pos in layout.source.items()]
+        ROW, *[pl.col(pos).alias(raw_column(name)) for name, pos in layout.source.items()]
     )
     if work.height == 0:
         log.add(
@@ -225,11 +215,12 @@ def _check(
             row=raw.header_row,
         )
 
-    work, checks = _parse_and_plan(work, layout, accepted_codes)
-    _run_row_checks(work, checks, layout, log)
-    _check_duplicate_years(work, layout, log)
-    firm_values = _combine_firm_fields(work, layout)
-    _check_conflicts(work, firm_values, layout, log)
+    work, checks = parse_fields(work, [layout.fields[name] for name in layout.source])
+    work, firm_values = _combine_firm_fields(work, layout)
+    work, code_checks = credit_code_checks(work, firm_values, accepted_codes)
+    _run_row_checks(work, checks + code_checks, layout, log)
+    _check_duplicate_years(work, firm_values, layout, log)
+    _check_conflicts(work, layout, log)
     _check_years_per_firm(work, firm_values, layout, log)
 
     report = log.report(
@@ -242,11 +233,6 @@ def _check(
     if not build or not report.ok:
         return None, report
     return _build_dataset(work, firm_values, layout), report
-
-
-def _raw(name: str) -> str:
-    """Column holding a field's cell as read (the parsed value sits under the field's name)."""
-    return f"raw:{name}"
 
 
 def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _Layout:
@@ -311,449 +297,8 @@ def _missing_keys_report(raw: RawTable, layout: _Layout, missing: list[str]) -> 
     return log.report(columns=layout.columns, ignored_columns=layout.ignored)
 
 
-# --- parsing and the row checks -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _RowCheck:
-    """One rule over rows: ``failing`` is true where a row breaks it."""
-
-    code: str
-    severity: Severity
-    field: str  # the column the issue points at
-    failing: pl.Expr
-    explain: Callable[[Row], str]
-    #: Report only the firm's first failing row (the fact is about the firm, not the row).
-    once_per_firm: bool = False
-
-
-def _num(value: object) -> str:
-    """A number as a person would write it: 1200, not 1200.0."""
-    if isinstance(value, float) and value.is_integer() and math.isfinite(value):
-        return str(int(value))
-    return str(value)
-
-
-def _labels(f: Field) -> tuple[str, str]:
-    return f.zh, f.name.replace("_", " ")
-
-
-def _parse_and_plan(
-    work: pl.DataFrame, layout: _Layout, accepted_codes: Collection[str]
-) -> tuple[pl.DataFrame, list[_RowCheck]]:
-    """Add the parsed columns to ``work`` and list the row checks that apply to this file."""
-    parsed: list[pl.Expr] = []
-    checks: list[_RowCheck] = []
-    for name in layout.source:
-        f = layout.fields[name]
-        raw = _raw(name)
-        dtype = work.schema[raw]
-        value, field_checks = _field_parser(f, raw, dtype, work)
-        parsed.append(value.alias(name))
-        checks += field_checks
-    work = work.with_columns(parsed)
-    work, code_checks = _credit_code_checks(work, layout, accepted_codes)
-    checks += code_checks
-    checks += _cross_field_checks(layout)
-    return work, checks
-
-
-def _field_parser(
-    f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame
-) -> tuple[pl.Expr, list[_RowCheck]]:
-    """The parsed value of one field and the checks on its cells."""
-    given = pl.col(raw).is_not_null()
-    zh, en = _labels(f)
-
-    if f.name == YEAR:
-        value = number_expr(raw, dtype)
-        year = pl.col(YEAR)
-        return value, [
-            _RowCheck(
-                "year.missing",
-                "error",
-                YEAR,
-                ~given,
-                lambda r: "年度为空 / the year is empty",
-            ),
-            _RowCheck(
-                "year.parse",
-                "error",
-                YEAR,
-                given & (year.is_null() | (year != year.round(0))),
-                lambda r: f"年度「{r[raw]}」不是整数年份"
-                f" / year {str(r[raw])!r} is not a whole year",
-            ),
-            *_bound_checks(f),
-        ]
-    if f.name == CREDIT:
-        return text_expr(raw, dtype), [
-            _RowCheck(
-                "credit_code.missing",
-                "error",
-                CREDIT,
-                ~given,
-                lambda r: "统一社会信用代码为空 / the credit code is empty",
-            )
-        ]
-    if f.kind in NUMBER_KINDS:
-        return _number_parser(f, raw, dtype)
-    if f.kind == "bool":
-        return bool_expr(raw, dtype), [
-            _RowCheck(
-                "bool.parse",
-                "error",
-                f.name,
-                given & pl.col(f.name).is_null(),
-                lambda r: f"{zh}「{r[raw]}」不是是/否值（可填 是/否、true/false、1/0）"
-                f" / {en}: {str(r[raw])!r} is not a yes/no value (use true/false, 1/0 or 是/否)",
-            )
-        ]
-    if f.kind == "enum":
-        allowed = "、".join(f"{k}({v[0]})" if v else k for k, v in f.values.items())
-        return enum_expr(raw, dtype, f.values), [
-            _RowCheck(
-                "enum.unknown",
-                "error",
-                f.name,
-                given & pl.col(f.name).is_null(),
-                lambda r: f"{zh}「{r[raw]}」不是可用的值（可用：{allowed}）"
-                f" / {en}: unknown value {str(r[raw])!r} (allowed: {allowed})",
-            )
-        ]
-    if f.kind == "flags":
-        return _flags_parser(f, raw, dtype, work)
-    if f.kind == "titles":
-        return _titles_parser(f, raw, dtype, work)
-    if f.name == "region_code":
-        return region_code_expr(raw, dtype), [
-            _RowCheck(
-                "region_code.unknown",
-                "error",
-                f.name,
-                given & pl.col(f.name).is_null(),
-                lambda r: f"「{r[raw]}」不是行政区划代码（6位，统计用区划代码2023）"
-                f" / {str(r[raw])!r} is not a 6-digit division code (2023 statistical divisions)",
-            )
-        ]
-    if f.name == "industry_code":
-        texts = work.get_column(raw).drop_nulls().unique().cast(pl.String).to_list()
-        codes = industry_code_map(texts)
-        value = text_expr(raw, dtype).replace_strict(codes, default=None, return_dtype=pl.String)
-        return value, [
-            _RowCheck(
-                "industry_code.unknown",
-                "error",
-                f.name,
-                given & pl.col(f.name).is_null(),
-                lambda r: f"「{r[raw]}」不是 GB/T 4754-2017 国民经济行业代码（如 C3670 或 3670，"
-                f"门类字母须与代码相符） / {str(r[raw])!r} is not a GB/T 4754-2017 industry code"
-                " (e.g. C3670 or 3670; a section letter must be the code's own)",
-            )
-        ]
-    return text_expr(raw, dtype), []
-
-
-def _blank(f: Field, raw: str, dtype: pl.DataType) -> pl.Expr:
-    """An empty cell; for a rank, +inf (how the normalised frames write "none") too."""
-    if f.kind != "rank":
-        return pl.col(raw).is_null()
-    if dtype.is_numeric():
-        return pl.col(raw).is_null() | (pl.col(raw) == math.inf)
-    words = text_expr(raw, dtype).str.to_lowercase()
-    return pl.col(raw).is_null() | words.is_in(["inf", "+inf", "infinity"])
-
-
-def _number_parser(f: Field, raw: str, dtype: pl.DataType) -> tuple[pl.Expr, list[_RowCheck]]:
-    zh, en = _labels(f)
-    value = pl.col(f.name)
-    checks = [
-        _RowCheck(
-            "number.parse",
-            "error",
-            f.name,
-            ~_blank(f, raw, dtype) & value.is_null(),
-            lambda r: f"{zh}「{r[raw]}」不是数字 / {en}: {str(r[raw])!r} is not a number",
-        )
-    ]
-    if f.kind in WHOLE_KINDS:
-        checks.append(
-            _RowCheck(
-                "number.whole",
-                "error",
-                f.name,
-                value != value.round(0),
-                lambda r: f"{zh}应为整数，实际为 {r[raw]} / {en} must be a whole number,"
-                f" got {r[raw]}",
-            )
-        )
-    checks += _bound_checks(f)
-    if f.name == "chuangke_rank":
-        checks.append(
-            _RowCheck(
-                "chuangke_rank.value",
-                "error",
-                f.name,
-                value.is_not_null() & (value == value.round(0)) & (value >= 1)
-                & ~value.is_in(CHUANGKE_LEVELS),
-                lambda r: f"创客中国获奖应填 50（50强）或 500（500强），实际为 {r[raw]}"
-                f" / chuangke_rank must be 50 (top 50) or 500 (top 500), got {r[raw]}",
-            )
-        )
-    return number_expr(raw, dtype, percent=is_percent(f)), checks
-
-
-def _bound_checks(f: Field) -> list[_RowCheck]:
-    """Field.min / Field.max as errors; a floor of 0 reads as "cannot be negative"."""
-    zh, en = _labels(f)
-    value = pl.col(f.name)
-    raw = _raw(f.name)
-    lo, hi = f.min, f.max
-    if lo is not None and hi is not None:
-        zh_range = f"应在{_num(lo)}到{_num(hi)}之间"
-        en_range = f"must be between {_num(lo)} and {_num(hi)}"
-    elif lo is not None:
-        zh_range, en_range = f"不应小于{_num(lo)}", f"must be at least {_num(lo)}"
-    else:
-        zh_range, en_range = f"不应大于{_num(hi)}", f"must be at most {_num(hi)}"
-
-    def out_of_bounds(r: Row) -> str:
-        return f"{zh}{zh_range}，实际为 {r[raw]} / {en} {en_range}, got {r[raw]}"
-
-    checks: list[_RowCheck] = []
-    if lo == 0:
-        checks.append(
-            _RowCheck(
-                "range.negative",
-                "error",
-                f.name,
-                value < 0,
-                lambda r: f"{zh}不能为负数（{r[raw]}） / {en} cannot be negative ({r[raw]})",
-            )
-        )
-    elif lo is not None:
-        checks.append(_RowCheck("range.out_of_bounds", "error", f.name, value < lo, out_of_bounds))
-    if hi is not None:
-        checks.append(_RowCheck("range.out_of_bounds", "error", f.name, value > hi, out_of_bounds))
-    return checks
-
-
-def _distinct_texts(work: pl.DataFrame, raw: str) -> list[str]:
-    return work.get_column(raw).drop_nulls().unique().cast(pl.String).to_list()
-
-
-def _flags_parser(
-    f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame
-) -> tuple[pl.Expr, list[_RowCheck]]:
-    zh, en = _labels(f)
-    parses = {t: parse_flags(t, f.values) for t in _distinct_texts(work, raw)}
-    canonical = {t: p.canonical for t, p in parses.items()}
-    unknown = [t for t, p in parses.items() if p.unknown]
-    allowed = "、".join(f"{k}({v[0]})" if v else k for k, v in f.values.items())
-    value = text_expr(raw, dtype).replace_strict(canonical, default=None, return_dtype=pl.String)
-    return value, [
-        _RowCheck(
-            "enum.unknown",
-            "error",
-            f.name,
-            text_expr(raw, dtype).is_in(unknown),
-            lambda r: f"{zh}中有无法识别的项：{'、'.join(parses[str(r[raw])].unknown)}"
-            f"（可用：{allowed}） / {en}: unknown item(s) {', '.join(parses[str(r[raw])].unknown)}"
-            f" (allowed: {allowed})",
-        )
-    ]
-
-
-def _titles_parser(
-    f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame
-) -> tuple[pl.Expr, list[_RowCheck]]:
-    zh, en = _labels(f)
-    parses = {t: parse_titles(t, f.values) for t in _distinct_texts(work, raw)}
-    canonical = {t: p.canonical for t, p in parses.items()}
-    text = text_expr(raw, dtype)
-    allowed = "、".join(f"{k}({v[0]})" if v else k for k, v in f.values.items())
-
-    def too_many(r: Row) -> str:
-        p = parses[str(r[raw])]
-        levels = ", ".join(f"{lv} ×{len(p.grants[lv])}" for lv in p.too_many())
-        return (
-            f"{zh}中同一称号的授予日期超过{TITLE_SLOTS}个（{levels}），只保留最近{TITLE_SLOTS}个"
-            f" / {en}: more than {TITLE_SLOTS} grant dates for one title ({levels});"
-            f" only the {TITLE_SLOTS} most recent are kept"
-        )
-
-    value = text.replace_strict(canonical, default=None, return_dtype=pl.String)
-    return value, [
-        _RowCheck(
-            "enum.unknown",
-            "error",
-            f.name,
-            text.is_in([t for t, p in parses.items() if p.unknown]),
-            lambda r: f"{zh}中有无法识别的称号：{'、'.join(parses[str(r[raw])].unknown)}"
-            f"（可用：{allowed}） / {en}: unknown title(s)"
-            f" {', '.join(parses[str(r[raw])].unknown)} (allowed: {allowed})",
-        ),
-        _RowCheck(
-            "title.date",
-            "error",
-            f.name,
-            text.is_in([t for t, p in parses.items() if p.bad_dates]),
-            lambda r: f"{zh}中的授予日期不是有效日期：{'、'.join(parses[str(r[raw])].bad_dates)}"
-            f"（格式 名称@YYYY-MM-DD） / {en}: grant date is not a date:"
-            f" {', '.join(parses[str(r[raw])].bad_dates)} (write name@YYYY-MM-DD)",
-        ),
-        _RowCheck(
-            "title.too_many",
-            "warning",
-            f.name,
-            text.is_in([t for t, p in parses.items() if p.canonical and p.too_many()]),
-            too_many,
-            once_per_firm=True,
-        ),
-    ]
-
-
-def _credit_code_checks(
-    work: pl.DataFrame, layout: _Layout, accepted_codes: Collection[str]
-) -> tuple[pl.DataFrame, list[_RowCheck]]:
-    """GB 32100 shape and check character, computed once per distinct code.
-
-    A province has a million firms but three rows each: checking distinct codes and joining
-    the few failures back is a third of the work of checking every row.
-    """
-    code = pl.col("code")
-    distinct = work.select(pl.col(CREDIT).drop_nulls().unique().alias("code"))
-    problem = (
-        pl.when(code.str.len_chars() != 18)
-        .then(pl.lit("length"))
-        .when(~code.str.contains(f"^[{CREDIT_CODE_ALPHABET}]{{18}}$"))
-        .then(pl.lit("alphabet"))
-        .when(~credit_code_valid_expr("code"))
-        .then(pl.lit("check_digit"))
-    )
-    failures = distinct.with_columns(problem.alias("__code_problem")).filter(
-        pl.col("__code_problem").is_not_null()
-    )
-    accepted = sorted({c.strip() for c in accepted_codes})
-    failures = failures.with_columns(
-        pl.when((pl.col("__code_problem") == "check_digit") & code.is_in(accepted))
-        .then(pl.lit("accepted"))
-        .otherwise(pl.col("__code_problem"))
-        .alias("__code_problem")
-    )
-    work = work.join(failures.rename({"code": CREDIT}), on=CREDIT, how="left")
-    problem_col = pl.col("__code_problem")
-
-    def why(r: Row) -> str:
-        return credit_code_problem(str(r[CREDIT])) or ""
-
-    checks = [
-        _RowCheck(f"credit_code.{kind}", "error", CREDIT, problem_col == kind, why)
-        for kind in ("length", "alphabet", "check_digit")
-    ]
-    checks.append(
-        _RowCheck(
-            "credit_code.accepted",
-            "warning",
-            CREDIT,
-            problem_col == "accepted",
-            lambda r: "校验位不符合 GB 32100，但该代码在已接受代码清单中，按有效代码处理"
-            " / fails the GB 32100 check character but is on the accepted list;"
-            " treated as valid",
-            once_per_firm=True,
-        )
-    )
-    return work, checks
-
-
-def _cross_field_checks(layout: _Layout) -> list[_RowCheck]:
-    """Rules between two amounts of the same row (CRITERIA "Input checks")."""
-    checks: list[_RowCheck] = []
-
-    def both(a: str, b: str) -> bool:
-        return layout.present(a) and layout.present(b)
-
-    rev, main, rd = pl.col("revenue"), pl.col("main_revenue"), pl.col("rd_expense")
-    if both("main_revenue", "revenue"):
-        checks.append(
-            _RowCheck(
-                "main_revenue.above_revenue",
-                "error",
-                "main_revenue",
-                main > rev,
-                lambda r: f"主营业务收入({_num(r['main_revenue'])})"
-                f"大于营业收入({_num(r['revenue'])})"
-                f" / main revenue {_num(r['main_revenue'])} exceeds revenue {_num(r['revenue'])}",
-            )
-        )
-    if both("rd_employees", "employees"):
-        checks.append(
-            _RowCheck(
-                "rd_employees.above_employees",
-                "error",
-                "rd_employees",
-                pl.col("rd_employees") > pl.col("employees"),
-                lambda r: f"研发人员数({_num(r['rd_employees'])})"
-                f"大于职工总数({_num(r['employees'])})"
-                f" / R&D staff {_num(r['rd_employees'])} exceeds employees"
-                f" {_num(r['employees'])}",
-            )
-        )
-    if both("rd_expense", "revenue"):
-        checks.append(
-            _RowCheck(
-                "rd_expense.above_revenue",
-                "warning",
-                "rd_expense",
-                rd > rev,
-                lambda r: f"研发费用({_num(r['rd_expense'])})大于营业收入({_num(r['revenue'])})，"
-                f"请核对（初创研发型企业可能如此） / R&D expense {_num(r['rd_expense'])} exceeds"
-                f" revenue {_num(r['revenue'])}: please check (young R&D firms do this)",
-            )
-        )
-    if both("total_liabilities", "total_assets"):
-        checks.append(
-            _RowCheck(
-                "liabilities.above_assets",
-                "warning",
-                "total_liabilities",
-                pl.col("total_liabilities") > pl.col("total_assets"),
-                lambda r: f"负债总额({_num(r['total_liabilities'])})大于资产总额"
-                f"({_num(r['total_assets'])})，请核对 / liabilities"
-                f" {_num(r['total_liabilities'])} exceed assets {_num(r['total_assets'])}:"
-                " please check",
-            )
-        )
-    if both("net_profit", "revenue"):
-        checks.append(
-            _RowCheck(
-                "net_profit.loss_above_revenue",
-                "warning",
-                "net_profit",
-                pl.col("net_profit") < -rev,
-                lambda r: f"亏损({_num(-r['net_profit'])})"
-                f"大于营业收入({_num(r['revenue'])})，请核对"
-                f" / loss {_num(-r['net_profit'])} exceeds revenue {_num(r['revenue'])}:"
-                " please check",
-            )
-        )
-    if layout.present("revenue"):
-        checks.append(
-            _RowCheck(
-                "units.yuan",
-                "warning",
-                "revenue",
-                rev > YUAN_SUSPECT_REVENUE,
-                lambda r: f"营业收入 {_num(r['revenue'])} 万元超过 {YUAN_SUSPECT_REVENUE:,} 万元，"
-                f"疑似以元而非万元填报 / revenue {_num(r['revenue'])} is above"
-                f" {YUAN_SUSPECT_REVENUE:,} (10k CNY): it looks like 元 rather than 万元",
-            )
-        )
-    return checks
-
-
 def _run_row_checks(
-    work: pl.DataFrame, checks: list[_RowCheck], layout: _Layout, log: IssueLog
+    work: pl.DataFrame, checks: list[RowCheck], layout: _Layout, log: IssueLog
 ) -> None:
     """Evaluate every check in one pass, then explain the (few) failing rows."""
     if not checks or work.height == 0:
@@ -791,105 +336,130 @@ def _log_rows(
 ) -> None:
     room = log.room(code)
     for r in hits.head(room).iter_rows(named=True):
-        value = r.get(_raw(field))
+        value = r.get(raw_column(field))
         log.add(
             severity,
             code,
             explain(r),
             row=r[ROW],
             column=layout.header[field],
-            value=None if value is None else _cell_text(value),
+            value=None if value is None else cell_text(value),
         )
     log.count_unlisted(code, hits.height - min(room, hits.height))
-
-
-def _cell_text(value: object) -> str:
-    return _num(value) if isinstance(value, float) else str(value)
 
 
 # --- keys and per-enterprise fields -------------------------------------------------------
 
 
-def _check_duplicate_years(work: pl.DataFrame, layout: _Layout, log: IssueLog) -> None:
+def _combine_firm_fields(work: pl.DataFrame, layout: _Layout) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per credit code, in order of first appearance: first row, year counts and the
+    first non-empty value of each per-enterprise field (so a field given on any one row is
+    the firm's value; :func:`_check_conflicts` makes sure no other row disagrees).
+
+    Rows get ``__firm``, a dense integer id per credit code: grouping and sorting by an
+    integer is several times faster than by an 18-character string.
+    """
+    work = work.with_columns(pl.col(CREDIT).cast(pl.Categorical).to_physical().alias(FIRM))
+    aggs: list[pl.Expr] = [
+        pl.col(CREDIT).first(),
+        pl.col(ROW).min(),
+        pl.col(YEAR).drop_nulls().n_unique().alias("__years"),
+        pl.col(YEAR).count().alias("__year_rows"),
+    ]
+    aggs += [pl.col(f.name).first(ignore_nulls=True) for f in layout.present_fields("firm")]
+    # Group first and drop the null-code group after: filtering every column of a
+    # province-sized frame first would copy it.
+    firm_values = work.group_by(FIRM).agg(aggs).filter(pl.col(FIRM).is_not_null()).sort(ROW)
+    return work, firm_values
+
+
+def _check_duplicate_years(
+    work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layout, log: IssueLog
+) -> None:
     """The same firm and fiscal year on two rows: every later row is an error."""
-    keyed = work.filter(pl.col(CREDIT).is_not_null() & pl.col(YEAR).is_not_null())
-    repeated = keyed.filter(~pl.struct(CREDIT, YEAR).is_first_distinct())
-    if repeated.height == 0:
+    repeating = firm_values.filter(pl.col("__year_rows") > pl.col("__years")).get_column(FIRM)
+    if repeating.len() == 0:
         return
-    first_rows = (
-        keyed.join(repeated.select(CREDIT, YEAR).unique(), on=[CREDIT, YEAR], how="semi")
-        .group_by(CREDIT, YEAR)
-        .agg(pl.col(ROW).min().alias("__first_row"))
-    )
-    hits = repeated.join(first_rows, on=[CREDIT, YEAR], how="left").sort(ROW)
+    keyed = work.filter(pl.col(FIRM).is_in(repeating.to_list()) & pl.col(YEAR).is_not_null())
+    keyed = keyed.with_columns(pl.col(ROW).min().over(FIRM, YEAR).alias("__first_row"))
+    hits = keyed.filter(pl.col(ROW) != pl.col("__first_row"))
     _log_rows(
         log,
         hits,
         code="duplicate.firm_year",
         severity="error",
         field=YEAR,
-        explain=lambda r: f"企业 {r[CREDIT]} 的 {_num(r[YEAR])} 年度数据重复"
-        f"（首次出现在第{r['__first_row']}行）"
-        f" / firm {r[CREDIT]} has year {_num(r[YEAR])} twice (first at row {r['__first_row']})",
+        explain=lambda r: (
+            f"企业 {r[CREDIT]} 的 {number_text(r[YEAR])} 年度数据重复"
+            f"（首次出现在第{r['__first_row']}行） / firm {r[CREDIT]} has year"
+            f" {number_text(r[YEAR])} twice (first at row {r['__first_row']})"
+        ),
         layout=layout,
     )
 
 
-def _combine_firm_fields(work: pl.DataFrame, layout: _Layout) -> pl.DataFrame:
-    """One row per credit code: first row, year count, and min / max of each firm field.
+def _check_conflicts(work: pl.DataFrame, layout: _Layout, log: IssueLog) -> None:
+    """Two different non-empty values of a per-enterprise field for one firm.
 
-    Empty cells are skipped, so a field given on one row (any row) is the firm's value; when
-    min and max differ the firm has two different values (a conflict). Min is the value.
+    With the rows sorted by firm, a firm has two different values exactly when two of its
+    adjacent non-empty values differ — one vectorised comparison per field.
     """
-    aggs: list[pl.Expr] = [
-        pl.col(ROW).min().alias(ROW),
-        pl.col(YEAR).drop_nulls().n_unique().alias("__years"),
-    ]
-    for f in layout.present_fields("firm"):
-        aggs += [pl.col(f.name).min().alias(f.name), pl.col(f.name).max().alias(f"{f.name}__max")]
-    keyed = work.filter(pl.col(CREDIT).is_not_null())
-    return keyed.group_by(CREDIT).agg(aggs).sort(CREDIT)
-
-
-def _check_conflicts(
-    work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layout, log: IssueLog
-) -> None:
+    fields = layout.present_fields("firm")
+    if not fields:
+        return
+    by_firm = (
+        work.select(FIRM, ROW, *[f.name for f in fields])
+        .filter(pl.col(FIRM).is_not_null())
+        .sort(FIRM, maintain_order=True)
+    )
     code = "firm_field.conflict"
-    for f in layout.present_fields("firm"):
-        clash = firm_values.filter(pl.col(f.name) != pl.col(f"{f.name}__max"))
-        if clash.height == 0:
+    for f in fields:
+        given = by_firm.filter(pl.col(f.name).is_not_null())
+        differs = (pl.col(FIRM) == pl.col(FIRM).shift()) & (
+            pl.col(f.name) != pl.col(f.name).shift()
+        )
+        clashing = (
+            given.filter(differs).group_by(FIRM).agg(pl.col(ROW).min()).sort(ROW).get_column(FIRM)
+        )
+        if clashing.len() == 0:
             continue
         room = log.room(code)
-        log.count_unlisted(code, clash.height - min(room, clash.height))
-        listed = clash.get_column(CREDIT).head(room)
-        if listed.len() == 0:
+        log.count_unlisted(code, clashing.len() - min(room, clashing.len()))
+        listed = clashing.head(room)
+        if listed.len():
+            _log_conflicts(work, listed, f, layout, log)
+
+
+def _log_conflicts(
+    work: pl.DataFrame, firms: pl.Series, f: Field, layout: _Layout, log: IssueLog
+) -> None:
+    """One issue per firm, at the first row disagreeing with the firm's first value."""
+    rows = (
+        work.filter(pl.col(FIRM).is_in(firms.to_list()) & pl.col(f.name).is_not_null())
+        .select(CREDIT, ROW, f.name, raw_column(f.name))
+        .sort(ROW)
+    )
+    zh, en = field_labels(f)
+    first_seen: dict[str, Row] = {}
+    reported: set[str] = set()
+    for r in rows.iter_rows(named=True):
+        firm = r[CREDIT]
+        first = first_seen.setdefault(firm, r)
+        if firm in reported or r[f.name] == first[f.name]:
             continue
-        rows = (
-            work.filter(pl.col(CREDIT).is_in(listed.to_list()) & pl.col(f.name).is_not_null())
-            .select(CREDIT, ROW, f.name, _raw(f.name))
-            .sort(ROW)
+        reported.add(firm)
+        a, b = cell_text(first[raw_column(f.name)]), cell_text(r[raw_column(f.name)])
+        log.add(
+            "error",
+            "firm_field.conflict",
+            f"企业 {firm} 的「{zh}」有两个不同的值："
+            f"第{first[ROW]}行为「{a}」，第{r[ROW]}行为「{b}」"
+            f" / firm {firm} has two different {en} values: {a!r} (row {first[ROW]})"
+            f" and {b!r} (row {r[ROW]})",
+            row=r[ROW],
+            column=layout.header[f.name],
+            value=b,
         )
-        first_seen: dict[str, Row] = {}
-        reported: set[str] = set()
-        for r in rows.iter_rows(named=True):
-            firm = r[CREDIT]
-            first = first_seen.setdefault(firm, r)
-            if firm in reported or r[f.name] == first[f.name]:
-                continue
-            reported.add(firm)
-            zh, en = _labels(f)
-            a, b = _cell_text(first[_raw(f.name)]), _cell_text(r[_raw(f.name)])
-            log.add(
-                "error",
-                code,
-                f"企业 {firm} 的「{zh}」有两个不同的值："
-                f"第{first[ROW]}行为「{a}」，第{r[ROW]}行为「{b}」"
-                f" / firm {firm} has two different {en} values: {a!r} (row {first[ROW]})"
-                f" and {b!r} (row {r[ROW]})",
-                row=r[ROW],
-                column=layout.header[f.name],
-                value=b,
-            )
 
 
 def _check_years_per_firm(
@@ -904,14 +474,14 @@ def _check_years_per_firm(
     log.count_unlisted(code, short.height - min(room, short.height))
     listed = short.head(room)
     years = dict(
-        work.filter(pl.col(CREDIT).is_in(listed.get_column(CREDIT).to_list()))
+        work.filter(pl.col(FIRM).is_in(listed.get_column(FIRM).to_list()))
         .group_by(CREDIT)
         .agg(pl.col(YEAR).drop_nulls().unique().sort())
         .iter_rows()
     )
     for r in listed.iter_rows(named=True):
         firm = r[CREDIT]
-        held = [_num(y) for y in years.get(firm, [])]
+        held = [number_text(y) for y in years.get(firm, [])]
         shown = "、".join(held) or "无"
         log.add(
             "warning",
@@ -944,7 +514,7 @@ def _build_dataset(work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layou
         pl.col(CREDIT),
         pl.col(YEAR).cast(pl.Int32),
         *[_present_or_null(f, layout) for f in year_fields],
-    ).sort(CREDIT, YEAR)
+    )
 
     firm_fields = [f for f in layout.fields.values() if f.scope == "firm"]
     firms = firm_values.select(CREDIT, *[_present_or_null(f, layout) for f in firm_fields])
@@ -1006,4 +576,3 @@ def _title_columns() -> list[str]:
         out += [title_date_column(level, s) for s in range(1, TITLE_SLOTS + 1)]
         out.append(title_undated_column(level))
     return out
-

@@ -97,6 +97,9 @@ def _amount(book: Rulebook, measure_id: str, op: str, required: pl.Expr, fy: int
     if m.kind == "ratio":
         num, den = (pl.col(year_column(a, m.year)) for a in m.args)
         need = required / 100 * den - num if up else num - required / 100 * den
+        spec = FIELDS_BY_NAME.get(m.args[0])
+        if spec is not None and spec.kind == "count":  # whole people: 0.1 人 is 1 人
+            need = need.ceil()
         field = f"{m.args[0]}@{fy - m.year}"
         return pl.when(need > 0).then(need), _lit_str(field)
     if m.kind == "field" and m.unit not in ("", "名", "强"):  # not for ranks and yes/no fields
@@ -347,11 +350,30 @@ class PathBuilder:
             k = pl.when(covered).then(pl.lit(float(t))).otherwise(k)
         k = self.put(f"{nid}__k", pl.when(deficit <= 0).then(0.0).otherwise(k), base + 4)
         cost = self.put(f"{nid}__cost", pl.when(self._def(nid)).then(0.0).otherwise(k), base + 5)
-        # when even every step falls short, still show them all: the gap stays visible
-        chosen = {
-            i: self.put(f"{nid}__chosen__{i}", ((rank[i] < k) | k.is_infinite()) & (gains[i] > 0), base + 5)
-            for i in members
-        }
+        # The k−1 largest gains, then the *smallest* step that still covers what remains: one
+        # point short should not be told to build a provincial R&D institution.
+        remainder = self.put(
+            f"{nid}__remainder",
+            deficit - pl.sum_horizontal(*[pl.when(rank[i] < k - 1).then(gains[i]).otherwise(0.0) for i in members]),
+            base + 5,
+        )
+        last_ok = {i: (rank[i] >= k - 1) & (gains[i] >= remainder) & (gains[i] > 0) for i in members}
+        smallest = self.put(
+            f"{nid}__smallest",
+            pl.min_horizontal(*[pl.when(last_ok[i]).then(gains[i]).otherwise(INF) for i in members]),
+            base + 6,
+        )
+        chosen: dict[str, pl.Expr] = {}
+        earlier: pl.Expr = pl.lit(value=False)
+        for i in members:
+            is_last = last_ok[i] & (gains[i] == smallest) & ~earlier
+            earlier = earlier | is_last
+            # when even every step falls short, still show them all: the gap stays visible
+            chosen[i] = self.put(
+                f"{nid}__chosen__{i}",
+                pl.when(k.is_infinite()).then(gains[i] > 0).otherwise(((rank[i] < k - 1) & (gains[i] > 0)) | is_last),
+                base + 7,
+            )
         return cost, {i: (chosen[i], use_top) for i in members}
 
     def build(self) -> pl.Expr:
@@ -369,7 +391,7 @@ class PathBuilder:
             nid = c.meta.id
             if isinstance(c, ScoreAtLeast):
                 costs[nid], selections[nid] = self._score_selection(c)
-                return 5
+                return 8
             if isinstance(c, AllOf) and any(isinstance(k, ScoreAtLeast) and k.group == "total" for k in c.children):
                 # group minimums first; the total is credited with the steps they chose
                 groups = [k for k in c.children if isinstance(k, ScoreAtLeast) and k.group != "total"]
@@ -380,9 +402,9 @@ class PathBuilder:
                     for iid, (sel, top) in selections[g.meta.id].items():
                         credited.setdefault(iid, []).append((sel & ~self._def(g.meta.id), top))
                 total = next(k for k in c.children if isinstance(k, ScoreAtLeast) and k.group == "total")
-                costs[total.meta.id], selections[total.meta.id] = self._score_selection(total, credited, base=5)
+                costs[total.meta.id], selections[total.meta.id] = self._score_selection(total, credited, base=8)
                 others = [k for k in c.children if not isinstance(k, ScoreAtLeast)]
-                level = max([10, *[cost(k) for k in others]]) + 1
+                level = max([16, *[cost(k) for k in others]]) + 1
                 costs[nid] = self.put(f"{nid}__cost", pl.sum_horizontal(*[costs[k.meta.id] for k in c.children]), level)
                 return level
             if isinstance(c, Compare | InSet):
@@ -398,8 +420,8 @@ class PathBuilder:
                 combined = pl.min_horizontal(*kids)
                 for kid in reversed(kids):
                     combined = pl.when(kid.is_finite()).then(kid).otherwise(combined)
-            costs[nid] = self.put(f"{nid}__cost", combined, max(level, 6))
-            return max(level, 6)
+            costs[nid] = self.put(f"{nid}__cost", combined, max(level, 8))
+            return max(level, 8)
 
         top_level = cost(self.tier.requires) + 1
 

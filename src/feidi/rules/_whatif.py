@@ -7,6 +7,7 @@ Changes are keyed the way records name inputs: ``"rd_expense@2025"`` for a year 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -59,32 +60,59 @@ def apply_changes(data: FirmData, credit_code: str, changes: Mapping[str, Any]) 
 
 
 def path_changes(book: Rulebook, record: Mapping[str, Any], data: FirmData) -> dict[str, Any]:
-    """The changes a record's path asks for, as absolute new values.
+    """The changes a record's path asks for, as one consistent plan of new input values.
 
-    Steps whose change cannot be expressed as an input value (an undated requirement such as
-    "hold the 专精特新 title") are left out.
+    Each step's amount is priced at today's figures (as the record shows it); combined, the
+    steps interact, so the plan resolves them in order: level changes first (a revenue step
+    is met by growing the main business, so main revenue rises by the same amount), then
+    every ratio step is re-priced at the new denominators. Steps that are not an input value
+    (growth rates, holding a title) are left out.
     """
     code = record["credit_code"]
     firm = data.firms.filter(pl.col("credit_code") == code).row(0, named=True)
     fin = {r["year"]: r for r in data.financials.filter(pl.col("credit_code") == code).iter_rows(named=True)}
-    out: dict[str, Any] = {}
+    fy = max(fin) if fin else 0
+    plan: dict[str, Any] = {}
+
+    def now(key: str) -> float:
+        if key in plan:
+            return float(plan[key])
+        field, _, year = key.partition("@")
+        value = (fin.get(int(year), {}) if year else firm).get(field)
+        return float(value or 0.0)
+
+    def push(key: str, target: float, up: bool) -> None:
+        plan[key] = max(now(key), target) if up else min(now(key), target)
+
+    ratios = []
     for step in record["path"]:
-        measure = book.measures.get(step["measure"] or "")
-        if measure is None:
+        m = book.measures.get(step["measure"] or "")
+        if m is None:
             continue
         up = step["op"] in ("at_least", "greater_than", "in")
-        if step["amount_field"] and step["amount"] is not None:
-            field, _, year = step["amount_field"].partition("@")
-            current = (fin.get(int(year), {}) if year else firm).get(field) or 0.0
+        if m.kind == "ratio":
+            ratios.append((m, step, up))
+        elif step["amount_field"] and step["amount"] is not None:
             key = step["amount_field"]
-            # amounts are each measured from today's figure: two steps on one input need the larger
-            target = current + step["amount"] if up else current - step["amount"]
-            out[key] = max(out.get(key, target), target) if up else min(out.get(key, target), target)
-        elif measure.kind == "field" and FIELDS_BY_NAME.get(measure.args[0]) and FIELDS_BY_NAME[measure.args[0]].kind == "bool":
-            out[measure.args[0]] = True
-        elif measure.kind == "ordinal" and step["required"] is not None:
-            out[measure.args[0]] = measure.order[int(step["required"])]
-    return out
+            before = now(key)
+            push(key, before + step["amount"] if up else before - step["amount"], up)
+            field, _, year = key.partition("@")
+            if field == "revenue":  # grow the main business with it
+                main = f"main_revenue@{year}"
+                plan[main] = now(main) + (plan[key] - before)
+        elif m.kind == "field" and FIELDS_BY_NAME.get(m.args[0]) and FIELDS_BY_NAME[m.args[0]].kind == "bool":
+            plan[m.args[0]] = True
+        elif m.kind == "ordinal" and step["required"] is not None:
+            plan[m.args[0]] = m.order[int(step["required"])]
+    for m, step, up in ratios:
+        year = fy - m.year
+        num, den = (f"{a}@{year}" for a in m.args)
+        target = step["required"] / 100 * now(den)
+        spec = FIELDS_BY_NAME.get(m.args[0])
+        if spec is not None and spec.kind == "count":
+            target = float(math.ceil(target)) if up else float(math.floor(target))
+        push(num, target, up)
+    return plan
 
 
 def what_if(data: FirmData, credit_code: str, changes: Mapping[str, Any], rulebook: str | Rulebook,
