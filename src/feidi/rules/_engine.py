@@ -18,7 +18,7 @@ from datetime import date
 
 import narwhals as nw
 
-from feidi.rules._measures import measure_expr
+from feidi.rules._measures import DECIMALS, measure_expr
 from feidi.rules._model import (
     AllOf,
     AnyOf,
@@ -167,9 +167,11 @@ class _TierCompiler:
     def score(self, sc: Scorecard, group: str) -> tuple[nw.Expr, nw.Expr]:
         members = [i.meta.id for i in sc.indicators] if group == "total" else list(sc.groups[group][1])
         t = self.tier.id
+        # a sum of points is a derived value: rounded to 6 decimals like every other one, so
+        # the order of addition (engines differ) cannot move a firm across a threshold
         return (
-            nw.sum_horizontal(*[nw.col(ncol(t, i, "lo")) for i in members]),
-            nw.sum_horizontal(*[nw.col(ncol(t, i, "hi")) for i in members]),
+            nw.sum_horizontal(*[nw.col(ncol(t, i, "lo")) for i in members]).round(DECIMALS),
+            nw.sum_horizontal(*[nw.col(ncol(t, i, "hi")) for i in members]).round(DECIMALS),
         )
 
     def condition(self, c: Condition, depth: int = 0) -> int:

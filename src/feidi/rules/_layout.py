@@ -137,7 +137,7 @@ class TierLayout:
                 members = self._members(node.group)
                 los = [pl.col(ncol(self.t, i, "lo")) for i in members]
                 his = [pl.col(ncol(self.t, i, "hi")) for i in members]
-                lo, hi = pl.sum_horizontal(*los), pl.sum_horizontal(*his)
+                lo, hi = pl.sum_horizontal(*los).round(6), pl.sum_horizontal(*his).round(6)
                 measure, op, required = f"score:{node.group}", "at_least", node.value
                 observed = pl.when(lo == hi).then(lo)
             gap = _gap(op, observed, pl.lit(required, dtype=pl.Float64)) if op and op != "in" else pl.lit(None, dtype=pl.Float64)

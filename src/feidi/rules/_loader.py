@@ -47,7 +47,7 @@ __all__ = ["RulebookError", "available_rulebooks", "load_rulebook", "parse_ruleb
 
 _OPS: tuple[Op, ...] = ("at_least", "at_most", "greater_than", "less_than")
 _MEASURE_KINDS = ("field", "ratio", "growth", "mean_growth", "cagr", "sum", "mean", "title",
-                  "any_of", "ordinal")
+                  "any_of", "present", "ordinal")
 
 
 class RulebookError(ValueError):

@@ -75,6 +75,8 @@ def measure_inputs(m: Measure, fields: dict[str, Field]) -> list[str]:
         return [year_column(m.args[0], k) for k in range(m.years)]
     if m.kind == "title":
         return ["titles"]
+    if m.kind == "present":
+        return list(m.args)
     if m.kind == "any_of":
         return ["honors"] if all(a.startswith("honor_") for a in m.args) else list(m.args)
     return [m.args[0]]  # ordinal
@@ -161,8 +163,11 @@ def measure_expr(m: Measure, as_of: date, fields: dict[str, Field] = FIELDS_BY_N
         value = held.cast(nw.Float64)
         obs = nw.when(known).then(value)
         return IntervalExpr(obs, obs.fill_null(0.0), obs.fill_null(1.0))
-    if m.kind == "any_of":
-        parts = [nw.col(a).cast(nw.Float64) for a in m.args]
+    if m.kind in ("any_of", "present"):
+        cols = [nw.col(a) for a in m.args]
+        if m.kind == "present":  # a rank is held when finite; +inf is "none", null unknown
+            cols = [nw.when(~c.is_null()).then(c < INF) for c in cols]
+        parts = [c.cast(nw.Float64) for c in cols]
         lo = nw.max_horizontal(*[p.fill_null(0.0) for p in parts])
         hi = nw.max_horizontal(*[p.fill_null(1.0) for p in parts])
         return IntervalExpr(nw.when(lo == hi).then(lo), lo, hi)

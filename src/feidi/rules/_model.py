@@ -11,7 +11,7 @@ from datetime import date
 from typing import Literal, TypeAlias
 
 MeasureKind = Literal[
-    "field", "ratio", "growth", "mean_growth", "cagr", "sum", "mean", "title", "any_of", "ordinal"
+    "field", "ratio", "growth", "mean_growth", "cagr", "sum", "mean", "title", "any_of", "present", "ordinal"
 ]
 Op = Literal["at_least", "at_most", "greater_than", "less_than"]
 

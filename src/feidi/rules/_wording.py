@@ -76,7 +76,7 @@ def format_value(book: Rulebook, measure: str | None, value: float | None, lang:
 
 def _is_yes_no(book: Rulebook, measure: str | None) -> bool:
     m = book.measures.get(measure or "")
-    return m is not None and (m.kind in ("title", "any_of") or (m.kind == "field" and _is_bool(m.args[0])))
+    return m is not None and (m.kind in ("title", "any_of", "present") or (m.kind == "field" and _is_bool(m.args[0])))
 
 
 def _is_bool(field: str) -> bool:
