@@ -126,6 +126,14 @@ def _progress(enabled: bool) -> Iterator[Any]:
         yield progress
 
 
+def _counted(chunks: Iterator[pl.DataFrame], bar: Any, n_firms: int) -> Iterator[pl.DataFrame]:
+    """Pass batches through, advancing a per-firm progress bar."""
+    task = bar.add_task("企业 / firms", total=n_firms)
+    for chunk in chunks:
+        yield chunk
+        bar.update(task, advance=chunk.select(pl.col("credit_code").n_unique()).item())
+
+
 def _engine(name: str) -> Any:
     if name not in ENGINES:
         err.print(f"[red]未知引擎 / unknown engine {name!r}; choose {', '.join(ENGINES)}[/red]")
@@ -170,13 +178,12 @@ def evaluate_cmd(
         data = _read(input, book, accept_codes, sheet, report)
         bar.update(task, advance=1, description=f"评价 {data.firms.height:,} 家企业 / grading")
         result = evaluate(data, book, as_of_date, tiers=tiers, engine=eng)
-        records = result.records()
-        bar.update(task, advance=1, description="写出结果 / writing")
+        bar.update(task, advance=1, description="评价并写出结果 / grading and writing")
         if output is not None:
-            write_records(records, output, book=book, as_of=as_of_date, lang=lang)  # type: ignore[arg-type]
+            write_records(_counted(result.iter_records(), bar, result.n_firms), output, book=book, as_of=as_of_date, lang=lang)  # type: ignore[arg-type]
             frame = None
         else:
-            frame = records.collect()
+            frame = result.records().collect()
         bar.update(task, advance=1, description="完成 / done")
     for w in result.warnings:
         err.print(f"[yellow]⚠ {w}[/yellow]")
@@ -309,10 +316,9 @@ def demo_cmd(
         frames = {}
         for rid in ("miit-2022", "miit-2026"):
             book = load_rulebook(rid)
-            result = evaluate(data, book, DEMO_AS_OF)
+            frames[rid] = evaluate(data, book, DEMO_AS_OF).records().collect()
             for suffix in (".xlsx", ".jsonl", ".parquet"):
-                written.append(write_records(result.records(), out / f"results-{rid}{suffix}", book=book, as_of=DEMO_AS_OF, lang=lang))  # type: ignore[arg-type]
-            frames[rid] = result.records().collect()
+                written.append(write_records([frames[rid]], out / f"results-{rid}{suffix}", book=book, as_of=DEMO_AS_OF, lang=lang))  # type: ignore[arg-type]
         bar.update(task, advance=2, description="完成 / done")
     console.print(f"[bold]示例县市（合成数据）/ SYNTHETIC demo city[/bold]: {data.firms.height:,} 家企业, as of {DEMO_AS_OF}")
     console.print(f"输入检查 / input check: {len(report.errors)} errors, {len(report.warnings)} warnings")

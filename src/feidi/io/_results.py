@@ -15,15 +15,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
-from feidi.rules import Rulebook, summary_line
-from feidi.rules._wording import Lang, format_value, measure_name
+from feidi.rules import RECORD_SCHEMA, Rulebook, summary_line
+from feidi.rules._wording import Lang, format_value, indicator_facts, measure_name
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv", ".xlsx": "xlsx"}
 _NESTED = ("missing", "indicators", "conditions", "path", "warnings")
@@ -65,7 +66,7 @@ def _atomic(path: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def _finite(frame: pl.LazyFrame) -> pl.LazyFrame:
+def _finite(frame: pl.DataFrame) -> pl.DataFrame:
     """±inf → null in the nested float fields (JSON has no infinity)."""
     def fix(col: str, fields: list[str]) -> pl.Expr:
         return pl.col(col).list.eval(
@@ -81,24 +82,49 @@ def _finite(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def write_records(records: pl.LazyFrame, path: str | Path, *, book: Rulebook, as_of: date,
+def write_records(chunks: Iterable[pl.DataFrame], path: str | Path, *, book: Rulebook, as_of: date,
                   lang: Lang = "zh") -> Path:
-    """Write records to ``path`` in the format its suffix names; returns the path."""
+    """Write batches of records to ``path`` in the format its suffix names; returns the path.
+
+    Batches are written as they come (Parquet row groups, appended lines), so a province never
+    sits in memory whole; XLSX, made for people, gathers them (Excel holds 1,048,575 rows).
+    """
     out = Path(path)
     fmt = output_format(out)
     with _atomic(out) as tmp:
         if fmt == "parquet":
-            records.sink_parquet(tmp, compression="zstd")
-        elif fmt == "jsonl":
-            _finite(records).collect().write_ndjson(tmp)
-        elif fmt == "csv":
-            frame = _finite(records).collect()
-            flat = frame.with_columns(
-                pl.Series(c, [json.dumps(v, ensure_ascii=False) for v in frame[c].to_list()]) for c in _NESTED
-            )
-            flat.write_csv(tmp, include_bom=True)
+            writer = None
+            try:
+                for chunk in chunks:
+                    table = chunk.to_arrow()
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                    writer.write_table(table)
+                if writer is None:
+                    pl.DataFrame(schema=RECORD_SCHEMA).write_parquet(tmp)
+            finally:
+                if writer is not None:
+                    writer.close()
+        elif fmt in ("jsonl", "csv"):
+            with open(tmp, "wb") as fh:
+                for n, chunk in enumerate(chunks):
+                    frame = _finite(chunk)
+                    if fmt == "jsonl":
+                        frame.write_ndjson(fh)
+                    else:
+                        flat = frame.with_columns(
+                            pl.Series(c, [json.dumps(v, ensure_ascii=False) for v in frame[c].to_list()], dtype=pl.String)
+                            for c in _NESTED
+                        )
+                        flat.write_csv(fh, include_header=n == 0, include_bom=n == 0)
         else:
-            _write_xlsx(records.collect(), tmp, book=book, as_of=as_of, lang=lang)
+            frames = list(chunks)
+            frame = pl.concat(frames) if frames else pl.DataFrame(schema=RECORD_SCHEMA)
+            if frame.height > 1_048_575:
+                raise OutputFormatError(
+                    f"XLSX 最多 1,048,575 行，结果有 {frame.height:,} 行，请改用 .parquet 或 .csv / too many rows for XLSX"
+                )
+            _write_xlsx(frame, tmp, book=book, as_of=as_of, lang=lang)
     return out
 
 
@@ -117,8 +143,11 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, *, book: Rulebook, as_of: date,
             h["summary"]: summary_line(book, r, lang), h["missing"]: ", ".join(r["missing"]),
         })
         names = {i.meta.id: i.meta for i in (tier.scorecard.indicators if tier.scorecard else ())}
+        facts = indicator_facts(tier)
         for ind in r["indicators"]:
             meta = names.get(ind["id"])
+            measure, top = facts[ind["id"]]
+            ind = {**ind, "measure": measure, "max": top}
             details.append({
                 h["credit_code"]: r["credit_code"], h["name"]: r["name"],
                 h["tier"]: tier.name if lang == "zh" else tier.name_en,

@@ -30,7 +30,9 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from feidi.rules._engine import mcol, ncol
 from feidi.rules._measures import year_column
@@ -363,25 +365,29 @@ class PathBuilder:
             pl.min_horizontal(*[pl.when(last_ok[i]).then(gains[i]).otherwise(INF) for i in members]),
             base + 6,
         )
+        # the first member (in rulebook order) with that smallest sufficient gain
+        last = self.put(
+            f"{nid}__last",
+            pl.min_horizontal(*[pl.when(last_ok[i] & (gains[i] == smallest)).then(pl.lit(n)).otherwise(pl.lit(len(members)))
+                                for n, i in enumerate(members)]),
+            base + 7,
+        )
         chosen: dict[str, pl.Expr] = {}
-        earlier: pl.Expr = pl.lit(value=False)
-        for i in members:
-            is_last = last_ok[i] & (gains[i] == smallest) & ~earlier
-            earlier = earlier | is_last
+        for n, i in enumerate(members):
             # when even every step falls short, still show them all: the gap stays visible
             chosen[i] = self.put(
                 f"{nid}__chosen__{i}",
-                pl.when(k.is_infinite()).then(gains[i] > 0).otherwise(((rank[i] < k - 1) & (gains[i] > 0)) | is_last),
-                base + 7,
+                pl.when(k.is_infinite()).then(gains[i] > 0).otherwise(((rank[i] < k - 1) & (gains[i] > 0)) | (last == n)),
+                base + 8,
             )
         return cost, {i: (chosen[i], use_top) for i in members}
 
-    def build(self) -> pl.Expr:
-        """The ``path`` expression (a list of PATH_STEP, empty when the tier passes).
+    def build(self) -> list[tuple[pl.Expr, pl.Expr]]:
+        """Every possible step as (is it on this firm's path, the PATH_STEP struct).
 
-        Call :meth:`apply` on the frame first: the expression reads the staged columns.
+        Call :meth:`apply` on the frame first: the expressions read the staged columns.
         """
-        leaf_steps: list[pl.Expr] = []
+        leaf_steps: list[tuple[pl.Expr, pl.Expr]] = []
         ind_selected: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {}
         costs: dict[str, pl.Expr] = {}
         selections: dict[str, dict[str, tuple[pl.Expr, pl.Expr]]] = {}
@@ -391,7 +397,7 @@ class PathBuilder:
             nid = c.meta.id
             if isinstance(c, ScoreAtLeast):
                 costs[nid], selections[nid] = self._score_selection(c)
-                return 8
+                return 9
             if isinstance(c, AllOf) and any(isinstance(k, ScoreAtLeast) and k.group == "total" for k in c.children):
                 # group minimums first; the total is credited with the steps they chose
                 groups = [k for k in c.children if isinstance(k, ScoreAtLeast) and k.group != "total"]
@@ -402,9 +408,9 @@ class PathBuilder:
                     for iid, (sel, top) in selections[g.meta.id].items():
                         credited.setdefault(iid, []).append((sel & ~self._def(g.meta.id), top))
                 total = next(k for k in c.children if isinstance(k, ScoreAtLeast) and k.group == "total")
-                costs[total.meta.id], selections[total.meta.id] = self._score_selection(total, credited, base=8)
+                costs[total.meta.id], selections[total.meta.id] = self._score_selection(total, credited, base=9)
                 others = [k for k in c.children if not isinstance(k, ScoreAtLeast)]
-                level = max([16, *[cost(k) for k in others]]) + 1
+                level = max([18, *[cost(k) for k in others]]) + 1
                 costs[nid] = self.put(f"{nid}__cost", pl.sum_horizontal(*[costs[k.meta.id] for k in c.children]), level)
                 return level
             if isinstance(c, Compare | InSet):
@@ -420,8 +426,8 @@ class PathBuilder:
                 combined = pl.min_horizontal(*kids)
                 for kid in reversed(kids):
                     combined = pl.when(kid.is_finite()).then(kid).otherwise(combined)
-            costs[nid] = self.put(f"{nid}__cost", combined, max(level, 8))
-            return max(level, 8)
+            costs[nid] = self.put(f"{nid}__cost", combined, max(level, 9))
+            return max(level, 9)
 
         top_level = cost(self.tier.requires) + 1
 
@@ -437,31 +443,58 @@ class PathBuilder:
                 for k in c.children:
                     mark(k, here, level + 1)
             else:
-                best = costs[nid]
-                taken: pl.Expr = pl.lit(value=False)
-                for k in c.children:
-                    mine = (costs[k.meta.id] == best) & ~taken
-                    mark(k, here & mine, level + 1)
-                    taken = taken | mine
+                # the first child whose cost is the node's cost (a column, so the test is linear)
+                first = self.put(
+                    f"{nid}__choice",
+                    pl.min_horizontal(*[pl.when(costs[k.meta.id] == costs[nid]).then(pl.lit(n)).otherwise(pl.lit(len(c.children)))
+                                        for n, k in enumerate(c.children)]),
+                    level,
+                )
+                for n, k in enumerate(c.children):
+                    mark(k, here & (first == n), level + 1)
 
         mark(self.tier.requires, pl.lit(value=True), top_level)
         score_steps = [self._indicator_step(iid, sel) for iid, sel in ind_selected.items()]
-        items = score_steps + leaf_steps
-        if not items:
-            return pl.lit([], dtype=pl.List(PATH_STEP))
-        return pl.concat_list(*[i.cast(PATH_STEP) for i in items]).list.drop_nulls()
+        return score_steps + leaf_steps
 
-    def _indicator_step(self, iid: str, selections: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+    def path_column(self, staged: pl.DataFrame, steps: list[tuple[pl.Expr, pl.Expr]]) -> pl.Series:
+        """The ``path`` column for every row of ``staged`` (a list of PATH_STEP per firm).
+
+        ``steps`` come from :meth:`build`, called before :meth:`apply` staged the frame. Built
+        long — each step's rows filtered first, sorted by row, then cut into per-firm lists by
+        offsets — because building every possible step for every firm and dropping nulls cost
+        7× more, and a join back to the firms cost as much again (both measured).
+        Steps keep their order: score steps, then conditions in rulebook order.
+        """
+        n_rows = staged.height
+        row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r")
+        frame = staged.lazy().with_columns(row)
+        parts = [
+            frame.filter(on_path).select("__r", pl.lit(n, dtype=pl.UInt16).alias("__n"), step.cast(PATH_STEP).alias("step"))
+            for n, (on_path, step) in enumerate(steps)
+        ]
+        if parts:
+            long = pl.concat(parts).sort("__r", "__n").collect()
+        else:
+            long = pl.DataFrame(schema={"__r": pl.UInt32, "__n": pl.UInt16, "step": PATH_STEP})
+        counts = np.bincount(long["__r"].to_numpy(), minlength=n_rows)
+        offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+        values = long["step"].to_arrow()
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        return pl.Series("path", pa.ListArray.from_arrays(offsets, values)).cast(pl.List(PATH_STEP))
+
+    def _indicator_step(self, iid: str, selections: list[tuple[pl.Expr, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:
         chosen = pl.any_horizontal(*[s for s, _ in selections])
         top = pl.any_horizontal(*[s & t for s, t in selections])
         nxt, tp = self.steps[iid]
         s = _pick(top, tp, nxt)
-        return pl.when(chosen).then(pl.struct(
+        return chosen, pl.struct(
             id=_lit_str(iid), measure=s.measure, observed=s.observed, op=s.op, required=s.required,
             gain=s.gain, amount=s.amount, amount_field=s.amount_field,
-        )).otherwise(pl.lit(None, dtype=PATH_STEP))
+        )
 
-    def _leaf_step(self, c: Compare | InSet, here: pl.Expr) -> pl.Expr:
+    def _leaf_step(self, c: Compare | InSet, here: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         if isinstance(c, InSet):
             order = self.book.measures[c.measure].order
             op, required = "in", float(min(order.index(v) for v in c.values))
@@ -471,12 +504,12 @@ class PathBuilder:
             amount, field = _amount(self.book, c.measure, op, pl.lit(required), self.fy)
             if self.book.measures[c.measure].kind in ("title",) or math.isinf(required):
                 amount, field = _null_f(), _lit_str(None)
-        return pl.when(here).then(pl.struct(
+        return here, pl.struct(
             id=_lit_str(c.meta.id), measure=_lit_str(c.measure),
             observed=pl.col(mcol(c.measure, "obs")), op=_lit_str(op),
             required=pl.lit(required, dtype=pl.Float64), gain=_null_f(),
             amount=amount, amount_field=field,
-        )).otherwise(pl.lit(None, dtype=PATH_STEP))
+        )
 
 
 def _pick(cond: pl.Expr, a: _Step, b: _Step) -> _Step:

@@ -12,7 +12,20 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from feidi.rules._model import Compare, Condition, InSet, Measure, Meta, Rulebook, ScoreAtLeast, Tier, scoring_parts, walk
+from feidi.rules._model import (
+    Brackets,
+    Compare,
+    Condition,
+    InSet,
+    Measure,
+    Meta,
+    Rulebook,
+    ScoreAtLeast,
+    Tier,
+    Value,
+    scoring_parts,
+    walk,
+)
 from feidi.schema import FIELDS_BY_NAME
 
 Lang = Literal["zh", "en"]
@@ -36,6 +49,31 @@ def _index(tier: Tier) -> dict[str, Meta]:
 
 def _nodes(tier: Tier) -> dict[str, Condition]:
     return {n.meta.id: n for n in walk(tier.requires)}
+
+
+def indicator_facts(tier: Tier) -> dict[str, tuple[str | None, float]]:
+    """Indicator id → (the measure it scores, when single; its maximum points)."""
+    out: dict[str, tuple[str | None, float]] = {}
+    for top in tier.scorecard.indicators if tier.scorecard else ():
+        for ind in scoring_parts(top):
+            s = ind.scoring
+            out[ind.meta.id] = (s.measure if isinstance(s, Brackets | Value) else None, ind.max)
+    return out
+
+
+def condition_facts(tier: Tier) -> dict[str, tuple[str | None, str | None]]:
+    """Condition id → (measure, operator); scores read as ``score:<group>``."""
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for n in walk(tier.requires):
+        if isinstance(n, Compare):
+            out[n.meta.id] = (n.measure, n.op)
+        elif isinstance(n, InSet):
+            out[n.meta.id] = (n.measure, "in")
+        elif isinstance(n, ScoreAtLeast):
+            out[n.meta.id] = (f"score:{n.group}", "at_least")
+        else:
+            out[n.meta.id] = (None, None)
+    return out
 
 
 def _num(v: float | None, unit: str = "") -> str:
@@ -165,7 +203,10 @@ def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> st
         out.append(f"  {'得分' if zh else 'Score'}: {score} / {'合格线' if zh else 'pass mark'} {_num(record['pass_mark'])}")
     if record["indicators"]:
         out.append(f"  {'评分指标' if zh else 'Indicators'}:")
+        facts = indicator_facts(tier)
         for ind in record["indicators"]:
+            measure, top = facts[ind["id"]]
+            ind = {**ind, "measure": measure, "max": top}
             meta = names.get(ind["id"])
             label = (meta.name if zh else meta.name_en) if meta else ind["id"]
             pts = _num(ind["points"]) if ind["points"] is not None else f"{_num(ind['points_min'])}–{_num(ind['points_max'])}"
@@ -176,7 +217,9 @@ def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> st
             out.append(f"    {pts}/{_num(ind['max'])}  {label}" + (f"（{'实际' if zh else 'observed'} {obs}{nxt}）" if obs else ""))
     out.append(f"  {'条件' if zh else 'Conditions'}:")
     depth = _depths(tier.requires)
+    cfacts = condition_facts(tier)
     for cond in record["conditions"]:
+        cond = {**cond, "measure": cfacts[cond["id"]][0], "op": cfacts[cond["id"]][1]}
         node = nodes.get(cond["id"])
         meta = names.get(cond["id"])
         label = (meta.name if zh else meta.name_en) if meta and (meta.name or meta.name_en) else ""
