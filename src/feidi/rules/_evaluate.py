@@ -7,7 +7,9 @@ and is laid out as records (one per firm × tier) by the same Polars code for ev
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -68,10 +70,24 @@ class Evaluation:
         """All flat result columns (for tests and small data)."""
         return pl.concat(list(self.flat_chunks())).lazy()
 
-    def iter_records(self, size: int = CHUNK) -> Iterator[pl.DataFrame]:
-        """Records batch by batch (see ``feidi.rules.RECORD_SCHEMA``)."""
-        for flat in self.flat_chunks(size):
-            yield layout_records(flat, self.rulebook, self.tiers, self.fiscal_year, self.warnings)
+    def iter_records(self, size: int = CHUNK, workers: int = 2) -> Iterator[pl.DataFrame]:
+        """Records batch by batch, in order (see ``feidi.rules.RECORD_SCHEMA``).
+
+        Two batches are laid out at once on threads: Polars releases the GIL and much of the
+        layout runs on one core, so the second core takes the next batch (1.3× measured).
+        At most ``workers`` batches are in flight, which bounds memory.
+        """
+        def lay(flat: pl.DataFrame) -> pl.DataFrame:
+            return layout_records(flat, self.rulebook, self.tiers, self.fiscal_year, self.warnings)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending: deque[Future[pl.DataFrame]] = deque()
+            for flat in self.flat_chunks(size):
+                pending.append(pool.submit(lay, flat))
+                if len(pending) >= workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
 
     def records(self) -> pl.LazyFrame:
         """One record per firm × tier (per batch: tier by tier, firms in input order)."""
