@@ -45,8 +45,22 @@ def ensure_input(n: int) -> Path:
 def run_cli(src: Path, rulebook: str, engine: str) -> tuple[float, float, Path]:
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"{src.stem}-{rulebook}-{engine}.parquet"
-    cmd = [sys.executable, "-m", "feidi.cli", "evaluate", str(src), "-r", rulebook, "--as-of", AS_OF.isoformat(),
-           "-e", engine, "-o", str(out), "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "feidi.cli",
+        "evaluate",
+        str(src),
+        "-r",
+        rulebook,
+        "--as-of",
+        AS_OF.isoformat(),
+        "-e",
+        engine,
+        "-o",
+        str(out),
+        "--no-progress",
+    ]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -85,12 +99,18 @@ def main() -> None:
     per_firm = baseline_per_firm(src, args.rulebook, args.sample)
     baseline = per_firm * args.firms
     print(f"firms {args.firms:,}  rulebook {args.rulebook}  engine {args.engine}")
-    print(f"vectorised (CLI, Parquet in/out, traces + paths): {wall:.1f} s wall, peak {peak_gib:.2f} GiB, {rows:,} records, "
-          f"{out.stat().st_size / 2**20:.0f} MiB")
-    print(f"row-by-row Python baseline (grading only, no paths, no writing): {per_firm * 1e6:.1f} µs/firm "
-          f"→ {baseline:.0f} s for {args.firms:,} firms (measured on {args.sample:,})")
+    print(
+        f"vectorised (CLI, Parquet in/out, traces + paths): {wall:.1f} s wall, peak {peak_gib:.2f} GiB, {rows:,} records, "
+        f"{out.stat().st_size / 2**20:.0f} MiB"
+    )
+    print(
+        f"row-by-row Python baseline (grading only, no paths, no writing): {per_firm * 1e6:.1f} µs/firm "
+        f"→ {baseline:.0f} s for {args.firms:,} firms (measured on {args.sample:,})"
+    )
     print(f"speed-up: {baseline / wall:.1f}×")
-    print(f"max RSS of this process (baseline sample): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
+    print(
+        f"max RSS of this process (baseline sample): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB"
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,13 @@ _SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java"
     params=[
         "polars",
         "duckdb",
-        pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.skipif(not _SPARK, reason="needs PySpark and Java")]),
+        pytest.param(
+            "spark",
+            marks=[
+                pytest.mark.spark,
+                pytest.mark.skipif(not _SPARK, reason="needs PySpark and Java"),
+            ],
+        ),
     ]
 )
 def engine(request: pytest.FixtureRequest) -> str:

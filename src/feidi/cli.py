@@ -34,6 +34,7 @@ from feidi.rules import (
     summary_line,
     what_if,
 )
+from feidi.rules._wording import Lang
 
 app = typer.Typer(
     help="飞地 Feidi — 优质中小企业梯度评价（创新型 → 专精特新 → 小巨人）/ SME ladder grading.",
@@ -48,14 +49,40 @@ EXIT_BAD_INPUT = 2
 
 
 # --- shared options -------------------------------------------------------------------------
-InputArg = Annotated[Path, typer.Argument(help="输入文件 CSV / XLSX / Parquet / input file", show_default=False)]
-RulebookOpt = Annotated[str, typer.Option("--rulebook", "-r", help="规则集 / rulebook id: " + ", ".join(available_rulebooks()))]
-AsOfOpt = Annotated[str, typer.Option("--as-of", help="评价日期 YYYY-MM-DD / evaluation date (上年度 = its year − 1)")]
-TierOpt = Annotated[list[str] | None, typer.Option("--tier", "-t", help="只评价某一梯度，可重复 / grade only this tier (repeatable)")]
-EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="计算引擎 / engine: polars, duckdb, spark")]
-AcceptOpt = Annotated[Path | None, typer.Option("--accept-codes", help="已接受的不合校验位信用代码清单(每行一个) / file of accepted credit codes that fail the check digit")]
+InputArg = Annotated[
+    Path, typer.Argument(help="输入文件 CSV / XLSX / Parquet / input file", show_default=False)
+]
+RulebookOpt = Annotated[
+    str,
+    typer.Option(
+        "--rulebook", "-r", help="规则集 / rulebook id: " + ", ".join(available_rulebooks())
+    ),
+]
+AsOfOpt = Annotated[
+    str,
+    typer.Option("--as-of", help="评价日期 YYYY-MM-DD / evaluation date (上年度 = its year − 1)"),
+]
+TierOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tier", "-t", help="只评价某一梯度，可重复 / grade only this tier (repeatable)"),
+]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", "-e", help="计算引擎 / engine: polars, duckdb, spark")
+]
+AcceptOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--accept-codes",
+        help="已接受的不合校验位信用代码清单(每行一个) / file of accepted credit codes that fail the check digit",
+    ),
+]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX 工作表名 / XLSX sheet name")]
-ReportOpt = Annotated[Path | None, typer.Option("--report", help="把输入检查报告写入文件 (.csv/.xlsx/.json) / write the input report")]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report", help="把输入检查报告写入文件 (.csv/.xlsx/.json) / write the input report"
+    ),
+]
 LangOpt = Annotated[str, typer.Option("--lang", help="语言 zh / en")]
 
 
@@ -71,7 +98,11 @@ def _accepted(path: Path | None) -> set[str]:
     if path is None:
         return set()
     try:
-        return {line.strip() for line in path.read_text("utf-8").splitlines() if line.strip() and not line.startswith("#")}
+        return {
+            line.strip()
+            for line in path.read_text("utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        }
     except OSError as exc:
         err.print(f"[red]读不了已接受代码清单 / cannot read {path}: {exc}[/red]")
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -79,19 +110,30 @@ def _accepted(path: Path | None) -> set[str]:
 
 def _show_report(report: InputReport, limit: int = 30) -> None:
     if not report.issues:
-        console.print(f"[green]✓ {report.file}: {report.rows} 行, {report.firms} 家企业，未发现问题 / no problems[/green]")
+        console.print(
+            f"[green]✓ {report.file}: {report.rows} 行, {report.firms} 家企业，未发现问题 / no problems[/green]"
+        )
         return
-    table = Table(title=f"{report.file}: {len(report.errors)} 个错误 / errors, {len(report.warnings)} 个警告 / warnings")
+    table = Table(
+        title=f"{report.file}: {len(report.errors)} 个错误 / errors, {len(report.warnings)} 个警告 / warnings"
+    )
     for col in ("级别", "行 row", "列 column", "值 value", "原因 / reason"):
         table.add_column(col, overflow="fold")
     for issue in [*report.errors, *report.warnings][:limit]:
         style = "red" if issue.severity == "error" else "yellow"
-        table.add_row(f"[{style}]{'错误' if issue.severity == 'error' else '警告'}[/{style}]",
-                      str(issue.row or ""), issue.column or "", issue.value or "", issue.reason)
+        table.add_row(
+            f"[{style}]{'错误' if issue.severity == 'error' else '警告'}[/{style}]",
+            str(issue.row or ""),
+            issue.column or "",
+            issue.value or "",
+            issue.reason,
+        )
     console.print(table)
     more = len(report.issues) - limit + sum(report.truncated.values())
     if more > 0:
-        console.print(f"… 另有 {more} 条，用 --report 写出完整报告 / {more} more: use --report FILE for all")
+        console.print(
+            f"… 另有 {more} 条，用 --report 写出完整报告 / {more} more: use --report FILE for all"
+        )
 
 
 def _check_rulebook(rulebook: str) -> Any:
@@ -102,14 +144,20 @@ def _check_rulebook(rulebook: str) -> Any:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def _read(path: Path, book: Any, accept: Path | None, sheet: str | None, report_path: Path | None) -> Any:
+def _read(
+    path: Path, book: Any, accept: Path | None, sheet: str | None, report_path: Path | None
+) -> Any:
     try:
-        data, report = read_dataset(path, accepted_codes=_accepted(accept), extra_fields=tuple(book.inputs), sheet=sheet)
+        data, report = read_dataset(
+            path, accepted_codes=_accepted(accept), extra_fields=tuple(book.inputs), sheet=sheet
+        )
     except InputError as exc:
         _show_report(exc.report)
         if report_path:
             write_report(exc.report, report_path)
-        err.print("[red]输入有错误，未评价、未写出任何结果 / the input has errors: nothing was graded or written[/red]")
+        err.print(
+            "[red]输入有错误，未评价、未写出任何结果 / the input has errors: nothing was graded or written[/red]"
+        )
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if report.warnings:
         _show_report(report, limit=10)
@@ -121,8 +169,15 @@ def _read(path: Path, book: Any, accept: Path | None, sheet: str | None, report_
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
     """Stages of a long run as a progress bar (read → check → grade → write)."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=err, disable=not enabled, transient=False) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not enabled,
+        transient=False,
+    ) as progress:
         yield progress
 
 
@@ -132,6 +187,13 @@ def _counted(chunks: Iterator[pl.DataFrame], bar: Any, n_firms: int) -> Iterator
     for chunk in chunks:
         yield chunk
         bar.update(task, advance=chunk.select(pl.col("credit_code").n_unique()).item())
+
+
+def _lang(text: str) -> Lang:
+    if text not in ("zh", "en"):
+        err.print(f"[red]--lang 只能是 zh 或 en / --lang must be zh or en, got {text!r}[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return "zh" if text == "zh" else "en"
 
 
 def _engine(name: str) -> Any:
@@ -149,7 +211,14 @@ def evaluate_cmd(
     as_of: AsOfOpt = date.today().isoformat(),  # noqa: B008,DTZ011 - a CLI default, shown in --help
     tier: TierOpt = None,
     engine: EngineOpt = "polars",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件，后缀决定格式 .jsonl/.csv/.parquet/.xlsx / output file; suffix picks the format")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="输出文件，后缀决定格式 .jsonl/.csv/.parquet/.xlsx / output file; suffix picks the format",
+        ),
+    ] = None,
     accept_codes: AcceptOpt = None,
     sheet: SheetOpt = None,
     report: ReportOpt = None,
@@ -164,7 +233,9 @@ def evaluate_cmd(
     if tiers:
         bad = [t for t in tiers if t not in book.tiers]
         if bad:
-            err.print(f"[red]{book.id} 没有梯度 / has no tier {bad}; tiers: {list(book.tiers)}[/red]")
+            err.print(
+                f"[red]{book.id} 没有梯度 / has no tier {bad}; tiers: {list(book.tiers)}[/red]"
+            )
             raise typer.Exit(EXIT_BAD_INPUT)
     if output is not None:
         try:
@@ -180,7 +251,13 @@ def evaluate_cmd(
         result = evaluate(data, book, as_of_date, tiers=tiers, engine=eng)
         bar.update(task, advance=1, description="评价并写出结果 / grading and writing")
         if output is not None:
-            write_records(_counted(result.iter_records(), bar, result.n_firms), output, book=book, as_of=as_of_date, lang=lang)  # type: ignore[arg-type]
+            write_records(
+                _counted(result.iter_records(), bar, result.n_firms),
+                output,
+                book=book,
+                as_of=as_of_date,
+                lang=_lang(lang),
+            )  # type: ignore[arg-type]
             frame = None
         else:
             frame = result.records().collect()
@@ -199,17 +276,26 @@ def _print_summary(frame: pl.DataFrame, book: Any, lang: str, limit: int = 20) -
     table = Table(title=f"{book.id} — {book.name}")
     table.add_column("梯度 / tier")
     for v in ("pass", "fail", "unknown"):
-        table.add_column({"pass": "通过 pass", "fail": "未通过 fail", "unknown": "待定 unknown"}[v], justify="right")
+        table.add_column(
+            {"pass": "通过 pass", "fail": "未通过 fail", "unknown": "待定 unknown"}[v],
+            justify="right",
+        )
     for tid, tier in book.tiers.items():
         row = counts.filter(pl.col("tier") == tid)
         if row.height == 0:
             continue
         n = {r["verdict"]: r["len"] for r in row.iter_rows(named=True)}
-        table.add_row(tier.name if lang == "zh" else tier.name_en, *(f"{n.get(v, 0):,}" for v in ("pass", "fail", "unknown")))
+        table.add_row(
+            tier.name if lang == "zh" else tier.name_en,
+            *(f"{n.get(v, 0):,}" for v in ("pass", "fail", "unknown")),
+        )
     console.print(table)
     if limit <= 0:
         return
-    detail = Table(show_lines=False, title="前 {} 条 / first rows (用 -o 写出全部 / use -o for all)".format(limit))
+    detail = Table(
+        show_lines=False,
+        title=f"前 {limit} 条 / first rows (用 -o 写出全部 / use -o for all)",
+    )
     detail.add_column("信用代码 / code")
     detail.add_column("企业 / name")
     detail.add_column("结果与路径 / result and path", overflow="fold")
@@ -219,11 +305,25 @@ def _print_summary(frame: pl.DataFrame, book: Any, lang: str, limit: int = 20) -
 
 
 @app.command("validate")
-def validate_cmd(input: InputArg, accept_codes: AcceptOpt = None, sheet: SheetOpt = None, report: ReportOpt = None,
-                 rulebook: Annotated[str | None, typer.Option("--rulebook", "-r", help="同时检查该规则集声明的字段 / also check the fields this rulebook declares")] = None) -> None:
+def validate_cmd(
+    input: InputArg,
+    accept_codes: AcceptOpt = None,
+    sheet: SheetOpt = None,
+    report: ReportOpt = None,
+    rulebook: Annotated[
+        str | None,
+        typer.Option(
+            "--rulebook",
+            "-r",
+            help="同时检查该规则集声明的字段 / also check the fields this rulebook declares",
+        ),
+    ] = None,
+) -> None:
     """只检查输入文件 / check an input file only."""
     extra = tuple(_check_rulebook(rulebook).inputs) if rulebook else ()
-    rep = validate_file(input, accepted_codes=_accepted(accept_codes), extra_fields=extra, sheet=sheet)
+    rep = validate_file(
+        input, accepted_codes=_accepted(accept_codes), extra_fields=extra, sheet=sheet
+    )
     _show_report(rep)
     if report:
         write_report(rep, report)
@@ -235,12 +335,21 @@ def validate_cmd(input: InputArg, accept_codes: AcceptOpt = None, sheet: SheetOp
 @app.command("explain")
 def explain_cmd(
     input: InputArg,
-    credit_code: Annotated[list[str], typer.Option("--credit-code", "-c", help="企业信用代码，可重复 / credit code (repeatable)")],
+    credit_code: Annotated[
+        list[str],
+        typer.Option("--credit-code", "-c", help="企业信用代码，可重复 / credit code (repeatable)"),
+    ],
     rulebook: RulebookOpt = "miit-2022",
     as_of: AsOfOpt = date.today().isoformat(),  # noqa: B008,DTZ011
     tier: TierOpt = None,
     lang: LangOpt = "zh",
-    set_: Annotated[list[str] | None, typer.Option("--set", help="假设分析：字段=值，如 rd_expense@2025=200 或 iso9001=true / what-if: field=value")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="假设分析：字段=值，如 rd_expense@2025=200 或 iso9001=true / what-if: field=value",
+        ),
+    ] = None,
     accept_codes: AcceptOpt = None,
     sheet: SheetOpt = None,
 ) -> None:
@@ -256,8 +365,11 @@ def explain_cmd(
             err.print(f"[red]文件中没有这家企业 / no firm {code} in {input}[/red]")
             raise typer.Exit(EXIT_BAD_INPUT)
         try:
-            result = (what_if(data, code, changes, book, as_of_date, tiers=tiers) if changes
-                      else evaluate(_one(data, code), book, as_of_date, tiers=tiers))
+            result = (
+                what_if(data, code, changes, book, as_of_date, tiers=tiers)
+                if changes
+                else evaluate(_one(data, code), book, as_of_date, tiers=tiers)
+            )
         except (KeyError, ValueError) as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -299,7 +411,9 @@ def _parse_changes(items: list[str]) -> dict[str, Any]:
 
 @app.command("demo")
 def demo_cmd(
-    out: Annotated[Path, typer.Option("--out", help="输出目录 / output directory")] = Path("out/demo"),
+    out: Annotated[Path, typer.Option("--out", help="输出目录 / output directory")] = Path(
+        "out/demo"
+    ),
     lang: LangOpt = "zh",
 ) -> None:
     """生成示例县市（合成数据）并评价 / generate the synthetic demo city and grade it."""
@@ -308,7 +422,9 @@ def demo_cmd(
     with _progress(True) as bar:
         task = bar.add_task("生成示例县市 / generating the demo city", total=4)
         inputs = write_demo_inputs(out)
-        bar.update(task, advance=1, description="读取中文表头的 XLSX / reading the Chinese-header XLSX")
+        bar.update(
+            task, advance=1, description="读取中文表头的 XLSX / reading the Chinese-header XLSX"
+        )
         book22 = load_rulebook("miit-2022")
         data, report = read_dataset(inputs["xlsx"])
         bar.update(task, advance=1, description="评价 / grading (miit-2022, miit-2026)")
@@ -318,16 +434,32 @@ def demo_cmd(
             book = load_rulebook(rid)
             frames[rid] = evaluate(data, book, DEMO_AS_OF).records().collect()
             for suffix in (".xlsx", ".jsonl", ".parquet"):
-                written.append(write_records([frames[rid]], out / f"results-{rid}{suffix}", book=book, as_of=DEMO_AS_OF, lang=lang))  # type: ignore[arg-type]
+                written.append(
+                    write_records(
+                        [frames[rid]],
+                        out / f"results-{rid}{suffix}",
+                        book=book,
+                        as_of=DEMO_AS_OF,
+                        lang=_lang(lang),
+                    )
+                )  # type: ignore[arg-type]
         bar.update(task, advance=2, description="完成 / done")
-    console.print(f"[bold]示例县市（合成数据）/ SYNTHETIC demo city[/bold]: {data.firms.height:,} 家企业, as of {DEMO_AS_OF}")
-    console.print(f"输入检查 / input check: {len(report.errors)} errors, {len(report.warnings)} warnings")
+    console.print(
+        f"[bold]示例县市（合成数据）/ SYNTHETIC demo city[/bold]: {data.firms.height:,} 家企业, as of {DEMO_AS_OF}"
+    )
+    console.print(
+        f"输入检查 / input check: {len(report.errors)} errors, {len(report.warnings)} warnings"
+    )
     _print_summary(frames["miit-2026"], load_rulebook("miit-2026"), lang, limit=10)
     _print_summary(frames["miit-2022"], book22, lang, limit=0)
     console.print("输入 / inputs: " + ", ".join(str(p) for p in inputs.values()))
     console.print("结果 / results: " + ", ".join(str(p) for p in written))
-    code = frames["miit-2022"].filter((pl.col("tier") == "specialized") & (pl.col("verdict") == "fail"))["credit_code"][0]
-    console.print(f"试试 / try: feidi explain {inputs['xlsx']} -c {code} --as-of {DEMO_AS_OF} --tier specialized")
+    code = frames["miit-2022"].filter(
+        (pl.col("tier") == "specialized") & (pl.col("verdict") == "fail")
+    )["credit_code"][0]
+    console.print(
+        f"试试 / try: feidi explain {inputs['xlsx']} -c {code} --as-of {DEMO_AS_OF} --tier specialized"
+    )
 
 
 @app.command("rulebooks")
@@ -338,12 +470,19 @@ def rulebooks_cmd() -> None:
         table.add_column(col)
     for rid in available_rulebooks():
         b = load_rulebook(rid)
-        table.add_row(rid, f"{b.name}（{b.document}）", f"{b.effective_from} – {b.effective_to or ''}", ", ".join(b.tiers))
+        table.add_row(
+            rid,
+            f"{b.name}（{b.document}）",
+            f"{b.effective_from} – {b.effective_to or ''}",
+            ", ".join(b.tiers),
+        )
     console.print(table)
 
 
 @app.callback(invoke_without_command=True)
-def _root(version: Annotated[bool, typer.Option("--version", help="版本 / version")] = False) -> None:
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="版本 / version")] = False,
+) -> None:
     if version:
         console.print(f"feidi {__version__}")
         raise typer.Exit()

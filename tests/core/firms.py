@@ -20,8 +20,14 @@ from feidi.schema import (
     title_undated_column,
 )
 
-_DTYPES = {"bool": pl.Boolean, "str": pl.String, "code": pl.String, "enum": pl.String,
-           "flags": pl.String, "titles": pl.String}
+_DTYPES = {
+    "bool": pl.Boolean,
+    "str": pl.String,
+    "code": pl.String,
+    "enum": pl.String,
+    "flags": pl.String,
+    "titles": pl.String,
+}
 
 
 @dataclass(frozen=True)
@@ -34,8 +40,13 @@ def code(i: int) -> str:
     return make_credit_code(f"91320581MA{i:07d}")
 
 
-def firm_row(i: int, *, honors: list[str] | None = None, titles: dict[str, date | None] | None = None,
-             **fields: Any) -> dict[str, Any]:
+def firm_row(
+    i: int,
+    *,
+    honors: list[str] | None = None,
+    titles: dict[str, date | None] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """A firm row; ``honors``/``titles`` None means the column was absent (unknown)."""
     row: dict[str, Any] = {"credit_code": code(i), "name": f"测试企业{i}"}
     for f in FIRM_FIELDS:
@@ -49,7 +60,9 @@ def firm_row(i: int, *, honors: list[str] | None = None, titles: dict[str, date 
         row[f"honor_{h}"] = None if honors is None else h in honors
     row["titles"] = None if titles is None else ";".join(titles)
     for lvl in TITLE_LEVELS:
-        row[title_undated_column(lvl)] = None if titles is None else (lvl in titles and titles[lvl] is None)
+        row[title_undated_column(lvl)] = (
+            None if titles is None else (lvl in titles and titles[lvl] is None)
+        )
         granted = titles.get(lvl) if titles else None
         for slot in range(1, TITLE_SLOTS + 1):
             value = None
@@ -59,8 +72,11 @@ def firm_row(i: int, *, honors: list[str] | None = None, titles: dict[str, date 
     return row
 
 
-def dataset(firms: list[dict[str, Any]], years: dict[int, list[dict[str, Any]]] | None = None,
-            financials: list[dict[str, Any]] | None = None) -> Data:
+def dataset(
+    firms: list[dict[str, Any]],
+    years: dict[int, list[dict[str, Any]]] | None = None,
+    financials: list[dict[str, Any]] | None = None,
+) -> Data:
     """``financials``: rows with credit_code, year and year fields (others unknown)."""
     schema: dict[str, Any] = {"credit_code": pl.String, "name": pl.String}
     for f in FIRM_FIELDS:
@@ -74,7 +90,11 @@ def dataset(firms: list[dict[str, Any]], years: dict[int, list[dict[str, Any]]] 
         for slot in range(1, TITLE_SLOTS + 1):
             schema[title_date_column(lvl, slot)] = pl.Int32
     fdf = pl.DataFrame(firms, schema=schema)
-    fin_schema = {"credit_code": pl.String, "year": pl.Int32, **{f: pl.Float64 for f in YEAR_FIELDS}}
+    fin_schema = {
+        "credit_code": pl.String,
+        "year": pl.Int32,
+        **{f: pl.Float64 for f in YEAR_FIELDS},
+    }
     rows = [{f: r.get(f) for f in fin_schema} for r in (financials or [])]
     return Data(fdf, pl.DataFrame(rows, schema=fin_schema))
 

@@ -40,9 +40,16 @@ from feidi.schema import FIELDS, FIELDS_BY_NAME, FIRM_FIELDS, HONORS, TITLE_LEVE
 
 COLUMNS = ["credit_code", "year", *YEAR_FIELDS, *FIRM_FIELDS, "enclave"]
 KIND_DTYPES: dict[str, pl.DataType] = {
-    "str": pl.String(), "code": pl.String(), "money": pl.Float64(), "count": pl.Int64(),
-    "number": pl.Float64(), "bool": pl.Boolean(), "enum": pl.String(), "rank": pl.Int64(),
-    "flags": pl.String(), "titles": pl.String(),
+    "str": pl.String(),
+    "code": pl.String(),
+    "money": pl.Float64(),
+    "count": pl.Int64(),
+    "number": pl.Float64(),
+    "bool": pl.Boolean(),
+    "enum": pl.String(),
+    "rank": pl.Int64(),
+    "flags": pl.String(),
+    "titles": pl.String(),
 }
 c = pl.col
 
@@ -163,8 +170,14 @@ def test_every_demo_industry_code_is_a_gbt4754_class() -> None:
             assert found.section == cls.code[0]
             assert normalise_industry_code(cls.code) == cls.code
     assert [i.zh for i in INDUSTRIES] == [
-        "汽车零部件", "纺织服装", "高端装备制造", "新能源", "新材料", "节能环保",
-        "新一代信息技术", "生物医药及高端医疗器械",
+        "汽车零部件",
+        "纺织服装",
+        "高端装备制造",
+        "新能源",
+        "新材料",
+        "节能环保",
+        "新一代信息技术",
+        "生物医药及高端医疗器械",
     ]
     assert table["3670"].name == "汽车零部件及配件制造"
 
@@ -198,9 +211,7 @@ def test_no_impossible_values(city: pl.DataFrame) -> None:
     bad = city.filter(
         (c("main_revenue") > c("revenue"))
         | (c("rd_employees") > c("employees"))
-        | pl.any_horizontal(
-            c(name) < 0 for name in YEAR_FIELDS if FIELDS_BY_NAME[name].min == 0
-        )
+        | pl.any_horizontal(c(name) < 0 for name in YEAR_FIELDS if FIELDS_BY_NAME[name].min == 0)
         | ~c("market_share").is_between(0, 100)
         | ~c("digital_level").is_between(1, 4)
         | ~c("special_score").is_between(0, 15)
@@ -235,7 +246,8 @@ def test_enum_flag_and_title_values_are_canonical(last: pl.DataFrame) -> None:
 
 def test_titles_lapse_around_the_as_of_date(last: pl.DataFrame) -> None:
     grants = (
-        last.select(c("titles").str.split(";")).explode("titles")
+        last.select(c("titles").str.split(";"))
+        .explode("titles")
         .filter(c("titles").str.contains("@"))
         .select(c("titles").str.split("@").list.get(1).str.to_date().alias("granted"))
     )
@@ -286,13 +298,20 @@ def test_some_values_sit_exactly_on_thresholds(last: pl.DataFrame) -> None:
     rd = (c("rd_expense") / c("revenue") * 100).round(6)
     debt = (c("total_liabilities") / c("total_assets") * 100).round(6)
     main = (c("main_revenue") / c("revenue") * 100).round(6)
-    counts = last.filter(~c("enclave")).select(
-        (rd == 3).sum().alias("rd3"), (rd == 5).sum().alias("rd5"),
-        (debt == 55).sum().alias("debt55"), (debt == 70).sum().alias("debt70"),
-        (c("revenue") == 1000).sum().alias("rev1000"),
-        (c("revenue") == 5000).sum().alias("rev5000"),
-        (main == 70).sum().alias("main70"), (main == 80).sum().alias("main80"),
-    ).row(0, named=True)
+    counts = (
+        last.filter(~c("enclave"))
+        .select(
+            (rd == 3).sum().alias("rd3"),
+            (rd == 5).sum().alias("rd5"),
+            (debt == 55).sum().alias("debt55"),
+            (debt == 70).sum().alias("debt70"),
+            (c("revenue") == 1000).sum().alias("rev1000"),
+            (c("revenue") == 5000).sum().alias("rev5000"),
+            (main == 70).sum().alias("main70"),
+            (main == 80).sum().alias("main80"),
+        )
+        .row(0, named=True)
+    )
     assert min(counts.values()) >= 5, counts
 
 
@@ -307,8 +326,7 @@ def test_missing_value_share_is_within_band(city: pl.DataFrame) -> None:
     none_when_empty = [f.name for f in FIELDS if f.kind == "rank"]
     reported_by_few = ["market_share", "market_rank"]
     never_missing = [
-        name for name in COLUMNS
-        if name not in {*candidates, *none_when_empty, *reported_by_few}
+        name for name in COLUMNS if name not in {*candidates, *none_when_empty, *reported_by_few}
     ]
     assert city.select(c(name).null_count() for name in never_missing).sum_horizontal().item() == 0
     assert city["rd_expense"].null_count() > 0
@@ -331,7 +349,9 @@ def test_write_demo_inputs_round_trips(tmp_path: Path, city: pl.DataFrame) -> No
     paths = write_demo_inputs(tmp_path / "out")
     assert set(paths) == {"xlsx", "csv", "parquet"}
     assert [p.name for p in paths.values()] == [
-        "demo-city.xlsx", "demo-city.csv", "demo-city.parquet",
+        "demo-city.xlsx",
+        "demo-city.csv",
+        "demo-city.parquet",
     ]
     assert_frame_equal(pl.read_parquet(paths["parquet"]), city)
     assert pl.read_parquet_metadata(paths["parquet"])["feidi.synthetic"] == SYNTHETIC_LABEL
@@ -339,9 +359,7 @@ def test_write_demo_inputs_round_trips(tmp_path: Path, city: pl.DataFrame) -> No
     text = paths["csv"].read_text("utf-8")
     assert text.splitlines()[0] == ",".join(COLUMNS)
     from_csv = pl.read_csv(paths["csv"], schema=city.schema)
-    assert_frame_equal(
-        from_csv.with_columns(c("honors", "titles").fill_null("")), city
-    )
+    assert_frame_equal(from_csv.with_columns(c("honors", "titles").fill_null("")), city)
 
     wb = openpyxl.load_workbook(paths["xlsx"], read_only=True)
     assert wb.sheetnames == ["企业数据", "说明"]

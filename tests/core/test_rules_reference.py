@@ -26,11 +26,18 @@ def _compare(data: Any, rulebook: str, as_of: date) -> int:
     for rec in records.iter_rows(named=True):
         exp = by_key[(rec["credit_code"], rec["tier"])]
         assert (rec["verdict"], rec["score"], rec["score_min"], rec["score_max"]) == (
-            exp["verdict"], exp["score"], exp["score_min"], exp["score_max"]), (rec["credit_code"], rec["tier"])
+            exp["verdict"],
+            exp["score"],
+            exp["score_min"],
+            exp["score_max"],
+        ), (rec["credit_code"], rec["tier"])
         got = {i["id"]: (i["points_min"], i["points_max"]) for i in rec["indicators"]}
         assert got == exp["points"]
         verdicts = {c["id"]: c["verdict"] for c in rec["conditions"]}
-        want = {k: "pass" if d else ("fail" if not p else "unknown") for k, (d, p) in exp["conditions"].items()}
+        want = {
+            k: "pass" if d else ("fail" if not p else "unknown")
+            for k, (d, p) in exp["conditions"].items()
+        }
         assert verdicts == want
     return records.height
 
@@ -41,7 +48,11 @@ def test_engine_matches_reference_on_demo_city(rulebook: str) -> None:
     assert _compare(data, rulebook, DEMO_AS_OF) == 440 * 3
 
 
-money = st.one_of(st.none(), st.floats(0, 20000, allow_nan=False), st.sampled_from([0.0, 100.0, 1000.0, 5000.0, 10000.0]))
+money = st.one_of(
+    st.none(),
+    st.floats(0, 20000, allow_nan=False),
+    st.sampled_from([0.0, 100.0, 1000.0, 5000.0, 10000.0]),
+)
 ratio_edge = st.one_of(st.none(), st.integers(0, 12))
 
 
@@ -57,32 +68,63 @@ def firms(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         strategic_emerging=draw(st.one_of(st.none(), st.booleans())),
         iso9001=draw(st.one_of(st.none(), st.booleans())),
         own_brand=draw(st.one_of(st.none(), st.booleans())),
-        rd_institution=draw(st.one_of(st.none(), st.sampled_from(["none", "city", "provincial", "national"]))),
+        rd_institution=draw(
+            st.one_of(st.none(), st.sampled_from(["none", "city", "provincial", "national"]))
+        ),
         digital_level=draw(st.one_of(st.none(), st.integers(1, 4))),
         market_share=draw(st.one_of(st.none(), st.floats(0, 100))),
         special_score=draw(st.one_of(st.none(), st.floats(0, 15))),
         development_score=draw(st.one_of(st.none(), st.floats(0, 100))),
-        sci_award_national_rank=draw(st.one_of(st.none(), st.just(float("inf")), st.integers(1, 8))),
+        sci_award_national_rank=draw(
+            st.one_of(st.none(), st.just(float("inf")), st.integers(1, 8))
+        ),
     )
     honors = draw(st.one_of(st.none(), st.just([]), st.just(["high_tech"])))
-    titles = draw(st.one_of(st.none(), st.just({}), st.just({"specialized": date(2023, 6, 1)}), st.just({"innovative": None})))
+    titles = draw(
+        st.one_of(
+            st.none(),
+            st.just({}),
+            st.just({"specialized": date(2023, 6, 1)}),
+            st.just({"innovative": None}),
+        )
+    )
     rows = []
     for year in (2025, 2024, 2023):
         if draw(st.booleans()) or year == 2025:
             rev = draw(money)
-            main = None if rev is None else draw(st.one_of(st.none(), st.floats(0, 1).map(lambda x, r=rev: x * r)))
-            rows.append(dict(revenue=rev, main_revenue=main, rd_expense=draw(money), total_assets=draw(money),
-                             total_liabilities=draw(money), net_profit=draw(st.one_of(st.none(), st.floats(-500, 2000))),
-                             employees=draw(st.one_of(st.none(), st.integers(1, 300))), rd_employees=draw(st.one_of(st.none(), st.integers(0, 1))),
-                             equity_financing=draw(money), year=year))
+            main = (
+                None
+                if rev is None
+                else draw(st.one_of(st.none(), st.floats(0, 1).map(lambda x, r=rev: x * r)))
+            )
+            rows.append(
+                dict(
+                    revenue=rev,
+                    main_revenue=main,
+                    rd_expense=draw(money),
+                    total_assets=draw(money),
+                    total_liabilities=draw(money),
+                    net_profit=draw(st.one_of(st.none(), st.floats(-500, 2000))),
+                    employees=draw(st.one_of(st.none(), st.integers(1, 300))),
+                    rd_employees=draw(st.one_of(st.none(), st.integers(0, 1))),
+                    equity_financing=draw(money),
+                    year=year,
+                )
+            )
     firm = firm_row(i, honors=honors, titles=titles, **fields)
-    fin = [r for row in rows for r in years_of(i, **{f"y{row['year']}": {k: v for k, v in row.items() if k != 'year'}})]
+    fin = [
+        r
+        for row in rows
+        for r in years_of(i, **{f"y{row['year']}": {k: v for k, v in row.items() if k != "year"}})
+    ]
     return firm, fin
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(firms(), min_size=1, max_size=8, unique_by=lambda f: f[0]["credit_code"]))
-def test_engine_matches_reference_on_random_firms(batch: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
+def test_engine_matches_reference_on_random_firms(
+    batch: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+) -> None:
     data = dataset([f for f, _ in batch], financials=[r for _, fin in batch for r in fin])
     for rulebook in ("miit-2022", "miit-2026"):
         _compare(data, rulebook, date(2026, 6, 30))

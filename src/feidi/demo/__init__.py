@@ -77,8 +77,7 @@ def generate_firms(
     if n_firms < 0:
         raise ValueError("n_firms must be non-negative")
     n_enclave = n_firms // ENCLAVE_SHARE
-    return generate(n_firms - n_enclave, n_enclave, seed=seed, n_years=n_years,
-                    last_year=last_year)
+    return generate(n_firms - n_enclave, n_enclave, seed=seed, n_years=n_years, last_year=last_year)
 
 
 def generate_demo_city(

@@ -95,12 +95,51 @@ MISSING_CANDIDATES: tuple[tuple[str, float], ...] = (
 )
 
 #: Well-known real trade names the 字号 generator must not produce.
-_BLOCKED_TRADE_NAMES = frozenset((
-    "中兴", "恒力", "中天", "永鼎", "天合", "通威", "正泰", "华润", "中信", "中金", "华泰",
-    "恒瑞", "康泰", "中联", "恒立", "宏达", "华宝", "安信", "中科", "天宇", "中通", "申通",
-    "顺丰", "华联", "金龙", "宇通", "美的", "格力", "华星", "光明", "康美", "华锐", "金发",
-    "中泰", "汇源", "德力", "恒通", "华通", "中安", "中宝", "中利",
-))
+_BLOCKED_TRADE_NAMES = frozenset(
+    (
+        "中兴",
+        "恒力",
+        "中天",
+        "永鼎",
+        "天合",
+        "通威",
+        "正泰",
+        "华润",
+        "中信",
+        "中金",
+        "华泰",
+        "恒瑞",
+        "康泰",
+        "中联",
+        "恒立",
+        "宏达",
+        "华宝",
+        "安信",
+        "中科",
+        "天宇",
+        "中通",
+        "申通",
+        "顺丰",
+        "华联",
+        "金龙",
+        "宇通",
+        "美的",
+        "格力",
+        "华星",
+        "光明",
+        "康美",
+        "华锐",
+        "金发",
+        "中泰",
+        "汇源",
+        "德力",
+        "恒通",
+        "华通",
+        "中安",
+        "中宝",
+        "中利",
+    )
+)
 
 _RD_INSTITUTIONS = ("none", "below_city", "city", "provincial", "national")
 _PRODUCT_FIELDS = ("other", "foundation", "key_link")
@@ -241,8 +280,10 @@ def _base(
             count = int(mask.sum())
             if count == 0:
                 continue
-            w = [classes[i].enclave_weight if enclave_weights else classes[i].local_weight
-                 for i in members]
+            w = [
+                classes[i].enclave_weight if enclave_weights else classes[i].local_weight
+                for i in members
+            ]
             cls[mask] = np.asarray(members)[rng.choice(len(members), count, p=_normalised(w))]
         mask = loc & (ind == k)
         affinity = dict(industry.town_affinity)
@@ -273,8 +314,11 @@ def _financials(rng: np.random.Generator, b: _Base) -> _Money:
     rev_shift = np.array([i.revenue_shift for i in INDUSTRIES])[ind]
     revenue_last = np.where(
         loc,
-        np.clip(np.exp(np.log(2900.0) + rev_shift + 1.15 * z_size + 0.3 * np.log(b.age / 15.0)),
-                15.0, 300_000.0),
+        np.clip(
+            np.exp(np.log(2900.0) + rev_shift + 1.15 * z_size + 0.3 * np.log(b.age / 15.0)),
+            15.0,
+            300_000.0,
+        ),
         np.clip(np.exp(np.log(300.0) + 1.0 * z_size + 0.3 * np.log(b.age / 5.0)), 8.0, 6000.0),
     )
     rd_median = np.array([i.rd_median for i in INDUSTRIES])[ind]
@@ -291,8 +335,11 @@ def _financials(rng: np.random.Generator, b: _Base) -> _Money:
     main_share = np.where(
         u < 0.25,
         1.0,
-        np.where(u > 0.87, 1.0 - rng.uniform(0.2, 0.6, n),
-                 1.0 - np.minimum(rng.exponential(0.055, n), 0.2)),
+        np.where(
+            u > 0.87,
+            1.0 - rng.uniform(0.2, 0.6, n),
+            1.0 - np.minimum(rng.exponential(0.055, n), 0.2),
+        ),
     )
     main_share = np.where(enc, np.where(u < 0.5, 1.0, 1.0 - rng.uniform(0.0, 0.3, n)), main_share)
     full_main = main_share == 1.0
@@ -368,9 +415,7 @@ def _financials(rng: np.random.Generator, b: _Base) -> _Money:
     del margin_t
 
     # equity financing: local firms rarely, startups often
-    p_fin = np.where(
-        loc, 0.006 + 0.02 * (z_inno > 1.0), np.clip(0.17 + 0.06 * z_inno, 0.03, 0.5)
-    )
+    p_fin = np.where(loc, 0.006 + 0.02 * (z_inno > 1.0), np.clip(0.17 + 0.06 * z_inno, 0.03, 0.5))
     amount = np.where(
         loc[:, None],
         np.exp(np.log(1500.0) + 0.9 * rng.standard_normal((n, t_n))),
@@ -380,7 +425,8 @@ def _financials(rng: np.random.Generator, b: _Base) -> _Money:
     del amount
 
     turnover = np.where(
-        loc, np.exp(np.log(0.85) + 0.35 * rng.standard_normal(n)),
+        loc,
+        np.exp(np.log(0.85) + 0.35 * rng.standard_normal(n)),
         np.exp(np.log(0.5) + 0.5 * rng.standard_normal(n)),
     )
     assets = revenue / (turnover[:, None] * np.exp(0.05 * rng.standard_normal((n, t_n))))
@@ -396,28 +442,37 @@ def _financials(rng: np.random.Generator, b: _Base) -> _Money:
     rpe = np.array([i.revenue_per_employee for i in INDUSTRIES])[ind]
     emp_last = np.where(
         loc,
-        np.maximum(3.0, revenue_last
-                   / (rpe * np.exp(0.35 * rng.standard_normal(n) + 0.1 * z_size))),
-        np.clip(25.0 * np.exp(0.55 * rng.standard_normal(n)) * (revenue_last / 300.0) ** 0.3,
-                3.0, 500.0),
+        np.maximum(
+            3.0, revenue_last / (rpe * np.exp(0.35 * rng.standard_normal(n) + 0.1 * z_size))
+        ),
+        np.clip(
+            25.0 * np.exp(0.55 * rng.standard_normal(n)) * (revenue_last / 300.0) ** 0.3, 3.0, 500.0
+        ),
     )
     employees = np.maximum(
         3.0,
-        np.round(emp_last[:, None] * (revenue / revenue_last[:, None]) ** 0.6
-                 * np.exp(0.03 * rng.standard_normal((n, t_n)))),
+        np.round(
+            emp_last[:, None]
+            * (revenue / revenue_last[:, None]) ** 0.6
+            * np.exp(0.03 * rng.standard_normal((n, t_n)))
+        ),
     )
     employees[:, -1] = np.maximum(3.0, np.round(emp_last))
     rd_staff_share = np.where(
         loc,
-        np.clip(0.04 + 2.2 * rd_ratio_last / 100.0 + 0.02 * z_inno
-                + 0.03 * rng.standard_normal(n), 0.0, 0.85),
+        np.clip(
+            0.04 + 2.2 * rd_ratio_last / 100.0 + 0.02 * z_inno + 0.03 * rng.standard_normal(n),
+            0.0,
+            0.85,
+        ),
         np.clip(0.5 + 0.12 * rng.standard_normal(n) + 0.05 * z_inno, 0.15, 0.95),
     )
     rd_staff_share[no_rd] = 0.0
     rd_employees = np.minimum(
         employees,
-        np.round(employees * rd_staff_share[:, None]
-                 * np.exp(0.05 * rng.standard_normal((n, t_n)))),
+        np.round(
+            employees * rd_staff_share[:, None] * np.exp(0.05 * rng.standard_normal((n, t_n)))
+        ),
     )
 
     # growth hugging: last-year main revenue exactly (or just off) threshold % above the year before
@@ -430,8 +485,12 @@ def _financials(rng: np.random.Generator, b: _Base) -> _Money:
         revenue[gm, -1] = np.maximum(revenue[gm, -1], main_revenue[gm, -1])
 
     year = {
-        "revenue": revenue, "main_revenue": main_revenue, "rd_expense": rd_expense,
-        "net_profit": net_profit, "total_assets": assets, "total_liabilities": liabilities,
+        "revenue": revenue,
+        "main_revenue": main_revenue,
+        "rd_expense": rd_expense,
+        "net_profit": net_profit,
+        "total_assets": assets,
+        "total_liabilities": liabilities,
         "equity_financing": equity,
     }
     for arr in year.values():  # amounts in 万元 with two decimals (100 元)
@@ -441,9 +500,7 @@ def _financials(rng: np.random.Generator, b: _Base) -> _Money:
     return _Money(year, rd_ratio_last, no_rd)
 
 
-def _attributes(
-    rng: np.random.Generator, b: _Base, money: _Money
-) -> tuple[pl.DataFrame, I64]:
+def _attributes(rng: np.random.Generator, b: _Base, money: _Money) -> tuple[pl.DataFrame, I64]:
     """Per-enterprise fields (IP, institutions, quality, awards, honours …) and the top title."""
     n, loc, enc, ind = b.n, b.loc, b.enc, b.ind
     z_size, z_inno = b.z_size, b.z_inno
@@ -460,28 +517,48 @@ def _attributes(
     ip_self = rng.binomial(ip_class1, np.where(loc, 0.8, 0.7)).astype(np.int64)
     ip_high = rng.binomial(ip_class1, 0.2).astype(np.int64)
     ip_in_use = rng.binomial(ip_class1, np.where(loc, 0.55, 0.3)).astype(np.int64)
-    lam2 = (np.exp(-0.2 + 0.55 * log_rd + 0.25 * z_inno + 0.3 * z_size)
-            * np.where(no_rd, 0.3, 1.0) * rng.gamma(1.5, 1.0 / 1.5, n))
+    lam2 = (
+        np.exp(-0.2 + 0.55 * log_rd + 0.25 * z_inno + 0.3 * z_size)
+        * np.where(no_rd, 0.3, 1.0)
+        * rng.gamma(1.5, 1.0 / 1.5, n)
+    )
     ip_class2 = np.minimum(rng.poisson(np.minimum(lam2, 800.0)), 1000).astype(np.int64)
 
     # 高新技术企业 needs R&D intensity (3-5% by size) and core IP: make the flag follow them
-    high_tech_score = (1.0 * z_inno + 0.3 * z_size + 1.5 * (rd_ratio_last >= 3.0)
-                       + 1.5 * (ip_class1 >= 1) + 0.6 * rng.standard_normal(n) - 10.0 * no_rd)
+    high_tech_score = (
+        1.0 * z_inno
+        + 0.3 * z_size
+        + 1.5 * (rd_ratio_last >= 3.0)
+        + 1.5 * (ip_class1 >= 1)
+        + 0.6 * rng.standard_normal(n)
+        - 10.0 * no_rd
+    )
     high_tech = np.zeros(n, dtype=np.bool_)
     high_tech[loc] = _top(high_tech_score[loc], 0.25)
     high_tech[enc] = _top(high_tech_score[enc], 0.30)
 
     # highest title held: 0 none, 1 innovative, 2 specialized, 3 little giant
-    title_score = (0.8 * z_inno + 0.5 * z_size + 0.6 * (rd_ratio_last >= 3.0) + 0.6 * high_tech
-                   + 0.6 * rng.standard_normal(n))
+    title_score = (
+        0.8 * z_inno
+        + 0.5 * z_size
+        + 0.6 * (rd_ratio_last >= 3.0)
+        + 0.6 * high_tech
+        + 0.6 * rng.standard_normal(n)
+    )
     top_title = np.zeros(n, dtype=np.int64)
     top_title[loc] = _cut(title_score[loc], (0.80, 0.145, 0.047, 0.008))
     top_title[enc] = _cut(title_score[enc], (0.91, 0.075, 0.015, 0.0))
     specialized_up = top_title >= 2
     spec = 1.0 * specialized_up
 
-    inst_score = (0.9 * z_inno + 0.5 * z_size + 0.7 * rng.standard_normal(n) - 10.0 * no_rd
-                  + 0.8 * spec + 1.2 * high_tech)
+    inst_score = (
+        0.9 * z_inno
+        + 0.5 * z_size
+        + 0.7 * rng.standard_normal(n)
+        - 10.0 * no_rd
+        + 0.8 * spec
+        + 1.2 * high_tech
+    )
     rd_inst = np.zeros(n, dtype=np.int64)
     rd_inst[loc] = _cut(inst_score[loc], (0.46, 0.18, 0.272, 0.08, 0.008))
     rd_inst[enc] = _cut(inst_score[enc], (0.60, 0.18, 0.0, 0.19, 0.03))
@@ -515,8 +592,10 @@ def _attributes(
     nat_award = np.zeros(n, dtype=np.bool_)
     prov_award = np.zeros(n, dtype=np.bool_)
     chuangke = np.zeros(n, dtype=np.int64)
-    for group, nat, prov, ck500, ck50 in ((loc, 0.003, 0.025, 0.014, 0.002),
-                                         (enc, 0.008, 0.025, 0.05, 0.01)):
+    for group, nat, prov, ck500, ck50 in (
+        (loc, 0.003, 0.025, 0.014, 0.002),
+        (enc, 0.008, 0.025, 0.05, 0.01),
+    ):
         size = int(group.sum())
         nat_award[group] = _top(award_score[group] + rng.standard_normal(size), nat)
         prov_award[group] = _top(award_score[group] + rng.standard_normal(size), prov)
@@ -536,58 +615,80 @@ def _attributes(
         ip_adv[group] = adv_flag
         ip_demo[group] = _top(ipa_score[group] + 3.0 * adv_flag, demo)
 
-    niche_years = np.maximum(1.0, np.floor(b.age * np.where(loc, rng.uniform(0.5, 1.0, n),
-                                                            rng.uniform(0.6, 1.0, n))))
-    special_score = np.round(np.clip(
-        4.5 + 2.0 * z_inno + 1.2 * z_size + 1.5 * spec + 2.0 * rng.standard_normal(n), 0.0, 15.0))
-    development_score = np.round(np.clip(
-        50.0 + 8.0 * z_inno + 5.0 * z_size + 6.0 * spec + 7.0 * rng.standard_normal(n),
-        15.0, 98.0), 1)
+    niche_years = np.maximum(
+        1.0, np.floor(b.age * np.where(loc, rng.uniform(0.5, 1.0, n), rng.uniform(0.6, 1.0, n)))
+    )
+    special_score = np.round(
+        np.clip(
+            4.5 + 2.0 * z_inno + 1.2 * z_size + 1.5 * spec + 2.0 * rng.standard_normal(n), 0.0, 15.0
+        )
+    )
+    development_score = np.round(
+        np.clip(
+            50.0 + 8.0 * z_inno + 5.0 * z_size + 6.0 * spec + 7.0 * rng.standard_normal(n),
+            15.0,
+            98.0,
+        ),
+        1,
+    )
 
     reports_share = specialized_up | (rng.random(n) < np.where(loc, 0.12, 0.05))
     share_median = np.select([top_title == 3, top_title == 2], [16.0, 7.0], 2.0)
     share_sd = np.select([top_title == 3, top_title == 2], [0.5, 0.8], 1.0)
-    market_share = np.round(np.clip(
-        share_median * np.exp(share_sd * rng.standard_normal(n)), 0.01, 80.0), 2)
-    market_rank = np.clip(np.round(np.exp(
-        np.log(40.0) - 1.1 * np.log(market_share) + 0.35 * rng.standard_normal(n))), 1, 999)
+    market_share = np.round(
+        np.clip(share_median * np.exp(share_sd * rng.standard_normal(n)), 0.01, 80.0), 2
+    )
+    market_rank = np.clip(
+        np.round(np.exp(np.log(40.0) - 1.1 * np.log(market_share) + 0.35 * rng.standard_normal(n))),
+        1,
+        999,
+    )
 
     classes = _class_table()
     town_names = [t.name for t in TOWNS] + [name for name, _ in ENCLAVE_TOWNS]
-    flags = {"high_tech": high_tech, "tech_innovation_demo": tech_demo,
-             "ip_advantage": ip_adv, "ip_demo": ip_demo}
-    firm = pl.DataFrame({
-        "town": pl.Series(town_names, dtype=pl.String).gather(b.town),
-        "region_code": pl.Series(np.where(loc, LOCAL_REGION, ENCLAVE_REGION), dtype=pl.String),
-        "industry_code": pl.Series([c.code for c in classes], dtype=pl.String).gather(b.cls),
-        "strategic_emerging": strategic,
-        "niche_years": niche_years,
-        "ip_class1_high_value": ip_high,
-        "ip_class1_self_developed": ip_self,
-        "ip_class1": ip_class1,
-        "ip_class2": ip_class2,
-        "ip_class1_in_use": ip_in_use,
-        "rd_institution": pl.Series(_RD_INSTITUTIONS, dtype=pl.String).gather(rd_inst),
-        "digital_level": digital,
-        "quality_award_provincial": quality_award,
-        "iso9001": iso9001,
-        "own_brand": own_brand,
-        "standards_drafting": standards,
-        "product_field_2022": pl.Series(_PRODUCT_FIELDS, dtype=pl.String).gather(product_field),
-        "sci_award_national_rank": _int_or_null(nat_rank, nat_award),
-        "sci_award_provincial_rank": _int_or_null(prov_rank, prov_award),
-        "chuangke_rank": _int_or_null(chuangke, chuangke > 0),
-        "market_share": pl.Series(np.where(reports_share, market_share, np.nan), nan_to_null=True),
-        "market_rank": _int_or_null(market_rank, reports_share),
-        "info_system": info_system,
-        "management_cert": management_cert,
-        "product_cert_developed": product_cert,
-        "special_score": special_score,
-        "development_score": development_score,
-    }).with_columns(
+    flags = {
+        "high_tech": high_tech,
+        "tech_innovation_demo": tech_demo,
+        "ip_advantage": ip_adv,
+        "ip_demo": ip_demo,
+    }
+    firm = pl.DataFrame(
+        {
+            "town": pl.Series(town_names, dtype=pl.String).gather(b.town),
+            "region_code": pl.Series(np.where(loc, LOCAL_REGION, ENCLAVE_REGION), dtype=pl.String),
+            "industry_code": pl.Series([c.code for c in classes], dtype=pl.String).gather(b.cls),
+            "strategic_emerging": strategic,
+            "niche_years": niche_years,
+            "ip_class1_high_value": ip_high,
+            "ip_class1_self_developed": ip_self,
+            "ip_class1": ip_class1,
+            "ip_class2": ip_class2,
+            "ip_class1_in_use": ip_in_use,
+            "rd_institution": pl.Series(_RD_INSTITUTIONS, dtype=pl.String).gather(rd_inst),
+            "digital_level": digital,
+            "quality_award_provincial": quality_award,
+            "iso9001": iso9001,
+            "own_brand": own_brand,
+            "standards_drafting": standards,
+            "product_field_2022": pl.Series(_PRODUCT_FIELDS, dtype=pl.String).gather(product_field),
+            "sci_award_national_rank": _int_or_null(nat_rank, nat_award),
+            "sci_award_provincial_rank": _int_or_null(prov_rank, prov_award),
+            "chuangke_rank": _int_or_null(chuangke, chuangke > 0),
+            "market_share": pl.Series(
+                np.where(reports_share, market_share, np.nan), nan_to_null=True
+            ),
+            "market_rank": _int_or_null(market_rank, reports_share),
+            "info_system": info_system,
+            "management_cert": management_cert,
+            "product_cert_developed": product_cert,
+            "special_score": special_score,
+            "development_score": development_score,
+        }
+    ).with_columns(
         pl.concat_str(
             [pl.when(pl.lit(pl.Series(mask))).then(pl.lit(flag)) for flag, mask in flags.items()],
-            separator=";", ignore_nulls=True,
+            separator=";",
+            ignore_nulls=True,
         ).alias("honors"),
     )
     return firm, top_title
@@ -613,8 +714,10 @@ def _assemble(
     """Repeat the firm fields on each of the firm's year rows; add the yearly columns."""
     t_n = b.years.shape[0]
     rows = np.repeat(np.arange(b.n, dtype=np.int64), t_n)
-    columns: list[pl.Series] = [codes.alias("credit_code").gather(rows),
-                                pl.Series("year", np.tile(b.years, b.n))]
+    columns: list[pl.Series] = [
+        codes.alias("credit_code").gather(rows),
+        pl.Series("year", np.tile(b.years, b.n)),
+    ]
     for name in YEAR_FIELDS:
         s = pl.Series(name, year_arrays.pop(name).ravel(), nan_to_null=True)
         columns.append(s.cast(pl.Int64) if FIELDS_BY_NAME[name].kind == "count" else s)
@@ -626,9 +729,16 @@ def _assemble(
 def _dtypes() -> pl.Schema:
     """The output schema: each canonical field's Polars type by its kind, plus ``enclave``."""
     kinds: dict[str, pl.DataType] = {
-        "str": pl.String(), "code": pl.String(), "money": pl.Float64(), "count": pl.Int64(),
-        "number": pl.Float64(), "bool": pl.Boolean(), "enum": pl.String(), "rank": pl.Int64(),
-        "flags": pl.String(), "titles": pl.String(),
+        "str": pl.String(),
+        "code": pl.String(),
+        "money": pl.Float64(),
+        "count": pl.Int64(),
+        "number": pl.Float64(),
+        "bool": pl.Boolean(),
+        "enum": pl.String(),
+        "rank": pl.Int64(),
+        "flags": pl.String(),
+        "titles": pl.String(),
     }
     out = {f.name: kinds[f.kind] for f in FIELDS}
     out["enclave"] = pl.Boolean()
@@ -667,8 +777,9 @@ def _names(rng: np.random.Generator, b: _Base) -> pl.Series:
         return seen[w]
 
     # per-class (local) and per-industry (enclave) descriptor ids, padded into a matrix
-    class_words = [[word_id(w) for w in c.words] or [word_id(INDUSTRIES[c.industry].zh)]
-                   for c in classes]
+    class_words = [
+        [word_id(w) for w in c.words] or [word_id(INDUSTRIES[c.industry].zh)] for c in classes
+    ]
     enclave_words = [[word_id(w) for w in i.enclave_words] for i in INDUSTRIES]
     width = max(len(x) for x in class_words + enclave_words)
     class_mat = np.array([x + [x[0]] * (width - len(x)) for x in class_words], dtype=np.int64)
@@ -703,8 +814,9 @@ def _names(rng: np.random.Generator, b: _Base) -> pl.Series:
 
     def draw(size: int) -> I64:
         pair = rng.integers(0, len(trade), size)
-        third = np.where(rng.random(size) < THREE_CHAR_SHARE,
-                         rng.integers(0, n_chars, size), n_chars)
+        third = np.where(
+            rng.random(size) < THREE_CHAR_SHARE, rng.integers(0, n_chars, size), n_chars
+        )
         out: I64 = pair * (n_chars + 1) + third
         return out
 
@@ -713,14 +825,20 @@ def _names(rng: np.random.Generator, b: _Base) -> pl.Series:
 
     if n == 0:
         return pl.Series("name", [], dtype=pl.String)
-    return pl.DataFrame({
-        "p": pl.Series(prefixes, dtype=pl.String).gather(prefix),
-        "t": pl.Series(trade, dtype=pl.String).gather(trade_id // (n_chars + 1)),
-        "t3": pl.Series(third_chars, dtype=pl.String).gather(trade_id % (n_chars + 1)),
-        "i": pl.Series(infixes, dtype=pl.String).gather(infix),
-        "d": pl.Series(words, dtype=pl.String).gather(desc),
-        "s": pl.Series(suffixes, dtype=pl.String).gather(suffix),
-    }).select(pl.concat_str(["p", "t", "t3", "i", "d", "s"]).alias("name")).to_series()
+    return (
+        pl.DataFrame(
+            {
+                "p": pl.Series(prefixes, dtype=pl.String).gather(prefix),
+                "t": pl.Series(trade, dtype=pl.String).gather(trade_id // (n_chars + 1)),
+                "t3": pl.Series(third_chars, dtype=pl.String).gather(trade_id % (n_chars + 1)),
+                "i": pl.Series(infixes, dtype=pl.String).gather(infix),
+                "d": pl.Series(words, dtype=pl.String).gather(desc),
+                "s": pl.Series(suffixes, dtype=pl.String).gather(suffix),
+            }
+        )
+        .select(pl.concat_str(["p", "t", "t3", "i", "d", "s"]).alias("name"))
+        .to_series()
+    )
 
 
 def _deduplicate(
@@ -790,19 +908,26 @@ def _titles(rng: np.random.Generator, top_title: I64, last_year: int) -> pl.Seri
         undated = rng.random(n) < UNDATED_TITLE_SHARE
         date_s = pl.Series(dates, dtype=pl.String).gather(pick)
         renewal_s = pl.Series([_shift_year(d, 3) for d in dates], dtype=pl.String).gather(pick)
-        frame = pl.DataFrame({"d": date_s, "r": renewal_s, "listed": listed,
-                              "renewed": renewed, "undated": undated})
+        frame = pl.DataFrame(
+            {"d": date_s, "r": renewal_s, "listed": listed, "renewed": renewed, "undated": undated}
+        )
         part = frame.select(
-            pl.when(~pl.col("listed")).then(None)
-            .when(pl.col("undated")).then(pl.lit(level))
+            pl.when(~pl.col("listed"))
+            .then(None)
+            .when(pl.col("undated"))
+            .then(pl.lit(level))
             .when(pl.col("renewed"))
             .then(pl.concat_str([pl.lit(f"{level}@"), "r", pl.lit(f";{level}@"), "d"]))
             .otherwise(pl.concat_str([pl.lit(f"{level}@"), "d"]))
         ).to_series()
         parts.append(part.alias(level))
-    return pl.DataFrame(parts).select(
-        pl.concat_str(pl.all(), separator=";", ignore_nulls=True).alias("titles")
-    ).to_series() if n else pl.Series("titles", [], dtype=pl.String)
+    return (
+        pl.DataFrame(parts)
+        .select(pl.concat_str(pl.all(), separator=";", ignore_nulls=True).alias("titles"))
+        .to_series()
+        if n
+        else pl.Series("titles", [], dtype=pl.String)
+    )
 
 
 # --------------------------------------------------------------------------------------------

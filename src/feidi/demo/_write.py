@@ -19,9 +19,7 @@ README_SHEET = "说明"
 
 def chinese_headers(columns: list[str]) -> dict[str, str]:
     """Map canonical column names to their Chinese headers (``Field.zh``)."""
-    return {
-        c: ENCLAVE_HEADER_ZH if c == "enclave" else FIELDS_BY_NAME[c].zh for c in columns
-    }
+    return {c: ENCLAVE_HEADER_ZH if c == "enclave" else FIELDS_BY_NAME[c].zh for c in columns}
 
 
 def readme_lines(seed: int, as_of: str, frame: pl.DataFrame) -> list[tuple[str, str]]:
@@ -30,16 +28,25 @@ def readme_lines(seed: int, as_of: str, frame: pl.DataFrame) -> list[tuple[str, 
     years = sorted(frame["year"].unique().to_list())
     return [
         ("数据说明 / About", SYNTHETIC_LABEL),
-        ("城市 / City", f"{CITY_NAME}：以常熟市(320581)为原型的虚构县级市"
-                        " / a fictitious county-level city modelled on 常熟"),
-        ("企业 / Firms", f"{firms} 家，其中北京海淀飞地入驻企业 {enclave} 家 / "
-                         f"{firms} firms, {enclave} of them enclave startups in 北京海淀"),
+        (
+            "城市 / City",
+            f"{CITY_NAME}：以常熟市(320581)为原型的虚构县级市"
+            " / a fictitious county-level city modelled on 常熟",
+        ),
+        (
+            "企业 / Firms",
+            f"{firms} 家，其中北京海淀飞地入驻企业 {enclave} 家 / "
+            f"{firms} firms, {enclave} of them enclave startups in 北京海淀",
+        ),
         ("年度 / Years", "、".join(str(y) for y in years)),
         ("评价基准日 / As-of date", as_of),
         ("随机种子 / Seed", str(seed)),
-        ("声明 / Notice", "企业名称、信用代码及全部数值均为程序生成，与任何真实企业无关。"
-                          " / Names, credit codes and every value are generated; any resemblance "
-                          "to a real firm is coincidental."),
+        (
+            "声明 / Notice",
+            "企业名称、信用代码及全部数值均为程序生成，与任何真实企业无关。"
+            " / Names, credit codes and every value are generated; any resemblance "
+            "to a real firm is coincidental.",
+        ),
         ("重新生成 / Regenerate", f"python -m feidi.demo OUTPUT_DIRECTORY {seed}"),
     ]
 
@@ -72,9 +79,7 @@ def write_xlsx(frame: pl.DataFrame, path: Path, *, seed: int, as_of: str) -> Non
             about.write_string(row, 1, value)
 
 
-def write_all(
-    frame: pl.DataFrame, directory: Path, *, seed: int, as_of: str
-) -> dict[str, Path]:
+def write_all(frame: pl.DataFrame, directory: Path, *, seed: int, as_of: str) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = {
         "xlsx": directory / "demo-city.xlsx",
@@ -85,7 +90,10 @@ def write_all(
     frame.write_csv(paths["csv"])
     frame.write_parquet(
         paths["parquet"],
-        metadata={"feidi.synthetic": SYNTHETIC_LABEL, "feidi.demo.seed": str(seed),
-                  "feidi.demo.as_of": as_of},
+        metadata={
+            "feidi.synthetic": SYNTHETIC_LABEL,
+            "feidi.demo.seed": str(seed),
+            "feidi.demo.as_of": as_of,
+        },
     )
     return paths

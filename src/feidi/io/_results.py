@@ -26,18 +26,45 @@ import pyarrow.parquet as pq
 from feidi.rules import RECORD_SCHEMA, Rulebook, summary_line
 from feidi.rules._wording import Lang, format_value, indicator_facts, measure_name
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv", ".xlsx": "xlsx"}
+FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+}
 _NESTED = ("missing", "indicators", "conditions", "path", "warnings")
 
 _HEADERS = {
-    "zh": {"credit_code": "统一社会信用代码", "name": "企业名称", "rulebook": "规则集", "tier": "梯度",
-           "verdict": "结论", "score": "得分", "pass_mark": "合格线", "gap": "差距(分)",
-           "summary": "说明与达标路径", "missing": "缺失数据"},
-    "en": {"credit_code": "Credit code", "name": "Name", "rulebook": "Rulebook", "tier": "Tier",
-           "verdict": "Verdict", "score": "Score", "pass_mark": "Pass mark", "gap": "Points short",
-           "summary": "Explanation and path", "missing": "Missing data"},
+    "zh": {
+        "credit_code": "统一社会信用代码",
+        "name": "企业名称",
+        "rulebook": "规则集",
+        "tier": "梯度",
+        "verdict": "结论",
+        "score": "得分",
+        "pass_mark": "合格线",
+        "gap": "差距(分)",
+        "summary": "说明与达标路径",
+        "missing": "缺失数据",
+    },
+    "en": {
+        "credit_code": "Credit code",
+        "name": "Name",
+        "rulebook": "Rulebook",
+        "tier": "Tier",
+        "verdict": "Verdict",
+        "score": "Score",
+        "pass_mark": "Pass mark",
+        "gap": "Points short",
+        "summary": "Explanation and path",
+        "missing": "Missing data",
+    },
 }
-_VERDICT = {"zh": {"pass": "通过", "fail": "未通过", "unknown": "待定"}, "en": {"pass": "pass", "fail": "fail", "unknown": "unknown"}}
+_VERDICT = {
+    "zh": {"pass": "通过", "fail": "未通过", "unknown": "待定"},
+    "en": {"pass": "pass", "fail": "fail", "unknown": "unknown"},
+}
 
 
 class OutputFormatError(ValueError):
@@ -48,7 +75,9 @@ def output_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         known = ", ".join(sorted(FORMATS))
-        raise OutputFormatError(f"不支持的输出格式 {suffix or '(无后缀)'}，可用：{known} / unsupported output suffix; use {known}")
+        raise OutputFormatError(
+            f"不支持的输出格式 {suffix or '(无后缀)'}，可用：{known} / unsupported output suffix; use {known}"
+        )
     return FORMATS[suffix]
 
 
@@ -68,13 +97,20 @@ def _atomic(path: Path) -> Iterator[Path]:
 
 def _finite(frame: pl.DataFrame) -> pl.DataFrame:
     """±inf → null in the nested float fields (JSON has no infinity)."""
+
     def fix(col: str, fields: list[str]) -> pl.Expr:
         return pl.col(col).list.eval(
             pl.element().struct.with_fields(
-                *[pl.when(pl.element().struct.field(f).is_infinite()).then(None)
-                  .otherwise(pl.element().struct.field(f)).alias(f) for f in fields]
+                *[
+                    pl.when(pl.element().struct.field(f).is_infinite())
+                    .then(None)
+                    .otherwise(pl.element().struct.field(f))
+                    .alias(f)
+                    for f in fields
+                ]
             )
         )
+
     return frame.with_columns(
         fix("indicators", ["observed", "required", "gap"]),
         fix("conditions", ["observed", "required", "gap"]),
@@ -82,8 +118,14 @@ def _finite(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def write_records(chunks: Iterable[pl.DataFrame], path: str | Path, *, book: Rulebook, as_of: date,
-                  lang: Lang = "zh") -> Path:
+def write_records(
+    chunks: Iterable[pl.DataFrame],
+    path: str | Path,
+    *,
+    book: Rulebook,
+    as_of: date,
+    lang: Lang = "zh",
+) -> Path:
     """Write batches of records to ``path`` in the format its suffix names; returns the path.
 
     Batches are written as they come (Parquet row groups, appended lines), so a province never
@@ -113,7 +155,11 @@ def write_records(chunks: Iterable[pl.DataFrame], path: str | Path, *, book: Rul
                         frame.write_ndjson(fh)
                     else:
                         flat = frame.with_columns(
-                            pl.Series(c, [json.dumps(v, ensure_ascii=False) for v in frame[c].to_list()], dtype=pl.String)
+                            pl.Series(
+                                c,
+                                [json.dumps(v, ensure_ascii=False) for v in frame[c].to_list()],
+                                dtype=pl.String,
+                            )
                             for c in _NESTED
                         )
                         flat.write_csv(fh, include_header=n == 0, include_bom=n == 0)
@@ -128,38 +174,71 @@ def write_records(chunks: Iterable[pl.DataFrame], path: str | Path, *, book: Rul
     return out
 
 
-def _write_xlsx(frame: pl.DataFrame, path: Path, *, book: Rulebook, as_of: date, lang: Lang) -> None:
+def _write_xlsx(
+    frame: pl.DataFrame, path: Path, *, book: Rulebook, as_of: date, lang: Lang
+) -> None:
     h = _HEADERS[lang]
     rows = []
     details = []
     for r in frame.iter_rows(named=True):
         tier = book.tiers[r["tier"]]
-        gap = (r["pass_mark"] - r["score"]) if r["score"] is not None and r["pass_mark"] is not None else None
-        rows.append({
-            h["credit_code"]: r["credit_code"], h["name"]: r["name"], h["rulebook"]: r["rulebook"],
-            h["tier"]: tier.name if lang == "zh" else tier.name_en,
-            h["verdict"]: _VERDICT[lang][r["verdict"]], h["score"]: r["score"], h["pass_mark"]: r["pass_mark"],
-            h["gap"]: max(gap, 0.0) if gap is not None else None,
-            h["summary"]: summary_line(book, r, lang), h["missing"]: ", ".join(r["missing"]),
-        })
+        gap = (
+            (r["pass_mark"] - r["score"])
+            if r["score"] is not None and r["pass_mark"] is not None
+            else None
+        )
+        rows.append(
+            {
+                h["credit_code"]: r["credit_code"],
+                h["name"]: r["name"],
+                h["rulebook"]: r["rulebook"],
+                h["tier"]: tier.name if lang == "zh" else tier.name_en,
+                h["verdict"]: _VERDICT[lang][r["verdict"]],
+                h["score"]: r["score"],
+                h["pass_mark"]: r["pass_mark"],
+                h["gap"]: max(gap, 0.0) if gap is not None else None,
+                h["summary"]: summary_line(book, r, lang),
+                h["missing"]: ", ".join(r["missing"]),
+            }
+        )
         names = {i.meta.id: i.meta for i in (tier.scorecard.indicators if tier.scorecard else ())}
         facts = indicator_facts(tier)
         for ind in r["indicators"]:
             meta = names.get(ind["id"])
             measure, top = facts[ind["id"]]
             ind = {**ind, "measure": measure, "max": top}
-            details.append({
-                h["credit_code"]: r["credit_code"], h["name"]: r["name"],
-                h["tier"]: tier.name if lang == "zh" else tier.name_en,
-                ("指标" if lang == "zh" else "Indicator"): (meta.name if lang == "zh" else meta.name_en) if meta else ind["id"],
-                ("得分" if lang == "zh" else "Points"): ind["points"],
-                ("满分" if lang == "zh" else "Max"): ind["max"],
-                ("实际值" if lang == "zh" else "Observed"): format_value(book, ind["measure"], ind["observed"], lang) if ind["measure"] else "",
-                ("下一档" if lang == "zh" else "Next bracket"): format_value(book, ind["measure"], ind["required"], lang) if ind["required"] is not None else "",
-                ("度量" if lang == "zh" else "Measure"): measure_name(book, ind["measure"], lang),
-            })
+            details.append(
+                {
+                    h["credit_code"]: r["credit_code"],
+                    h["name"]: r["name"],
+                    h["tier"]: tier.name if lang == "zh" else tier.name_en,
+                    ("指标" if lang == "zh" else "Indicator"): (
+                        meta.name if lang == "zh" else meta.name_en
+                    )
+                    if meta
+                    else ind["id"],
+                    ("得分" if lang == "zh" else "Points"): ind["points"],
+                    ("满分" if lang == "zh" else "Max"): ind["max"],
+                    ("实际值" if lang == "zh" else "Observed"): format_value(
+                        book, ind["measure"], ind["observed"], lang
+                    )
+                    if ind["measure"]
+                    else "",
+                    ("下一档" if lang == "zh" else "Next bracket"): format_value(
+                        book, ind["measure"], ind["required"], lang
+                    )
+                    if ind["required"] is not None
+                    else "",
+                    ("度量" if lang == "zh" else "Measure"): measure_name(
+                        book, ind["measure"], lang
+                    ),
+                }
+            )
     about = [
-        {"项目 / item": "规则集 / rulebook", "内容 / value": f"{book.id} — {book.name}（{book.document}）"},
+        {
+            "项目 / item": "规则集 / rulebook",
+            "内容 / value": f"{book.id} — {book.name}（{book.document}）",
+        },
         {"项目 / item": "评价日期 / as of", "内容 / value": as_of.isoformat()},
         {"项目 / item": "上年度 / fiscal year", "内容 / value": str(as_of.year - 1)},
         {"项目 / item": "企业×梯度 / rows", "内容 / value": str(frame.height)},
@@ -169,9 +248,16 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, *, book: Rulebook, as_of: date,
     import xlsxwriter
 
     with xlsxwriter.Workbook(str(path)) as wb:
-        for title, data in (("评价结果" if lang == "zh" else "Results", rows),
-                            ("指标明细" if lang == "zh" else "Indicators", details),
-                            ("说明" if lang == "zh" else "About", about)):
+        for title, data in (
+            ("评价结果" if lang == "zh" else "Results", rows),
+            ("指标明细" if lang == "zh" else "Indicators", details),
+            ("说明" if lang == "zh" else "About", about),
+        ):
             frame_out = pl.DataFrame(data) if data else pl.DataFrame()
-            frame_out.write_excel(wb, worksheet=title, autofit=True, header_format={"bold": True},
-                                  freeze_panes=(1, 0) if data else None)
+            frame_out.write_excel(
+                wb,
+                worksheet=title,
+                autofit=True,
+                header_format={"bold": True},
+                freeze_panes=(1, 0) if data else None,
+            )

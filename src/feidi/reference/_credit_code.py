@@ -36,7 +36,9 @@ def credit_code_problem(code: str) -> str | None:
     False
     """
     if len(code) != 18:
-        return f"统一社会信用代码应为18位，实际{len(code)}位 / must be 18 characters, got {len(code)}"
+        return (
+            f"统一社会信用代码应为18位，实际{len(code)}位 / must be 18 characters, got {len(code)}"
+        )
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
         chars = "".join(bad)

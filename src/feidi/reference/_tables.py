@@ -41,7 +41,9 @@ def industry_codes() -> dict[str, Industry]:
 @cache
 def division_codes() -> dict[str, Division]:
     """统计用区划代码 2023 (province, city and county levels), keyed by 6-digit code."""
-    return {r["code"]: Division(r["code"], r["name"], r["level"]) for r in _rows("divisions_2023.csv")}
+    return {
+        r["code"]: Division(r["code"], r["name"], r["level"]) for r in _rows("divisions_2023.csv")
+    }
 
 
 _INDUSTRY_RE = re.compile(r"^([A-Ta-t])?\s*(\d{2,4})$")

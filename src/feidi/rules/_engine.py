@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import narwhals as nw
 
@@ -31,8 +32,8 @@ from feidi.rules._model import (
     Items,
     Options,
     Rulebook,
-    Scorecard,
     ScoreAtLeast,
+    Scorecard,
     Scoring,
     SumOf,
     Tier,
@@ -63,7 +64,9 @@ class CompiledRulebook:
     measure_ids: tuple[str, ...]
     stages: tuple[dict[str, nw.Expr], ...]  # each stage reads only columns of earlier ones
 
-    def apply(self, wide: nw.LazyFrame, keep: tuple[str, ...] = ("credit_code",)) -> nw.LazyFrame:
+    def apply(
+        self, wide: nw.LazyFrame[Any], keep: tuple[str, ...] = ("credit_code",)
+    ) -> nw.LazyFrame[Any]:
         """Evaluate on a wide frame; returns ``keep`` columns plus the flat result columns."""
         out = wide
         for stage in self.stages:
@@ -121,12 +124,18 @@ class _TierCompiler:
     # --- indicators ---------------------------------------------------------------------
     def scoring(self, s: Scoring) -> tuple[nw.Expr, nw.Expr]:
         if isinstance(s, Brackets):
+
             def f(v: nw.Expr) -> nw.Expr:
                 out = None
                 for edge, pts in s.edges:
                     hit = v <= edge if s.lower_is_better else v >= edge
-                    out = nw.when(hit).then(nw.lit(pts)) if out is None else out.when(hit).then(nw.lit(pts))  # type: ignore[attr-defined]
+                    out = (
+                        nw.when(hit).then(nw.lit(pts))
+                        if out is None
+                        else out.when(hit).then(nw.lit(pts))
+                    )  # type: ignore[attr-defined]
                 return out.otherwise(nw.lit(s.otherwise))  # type: ignore[union-attr]
+
             lo, hi = self._lo(s.measure), self._hi(s.measure)
             return (f(hi), f(lo)) if s.lower_is_better else (f(lo), f(hi))
         if isinstance(s, Options):
@@ -136,8 +145,13 @@ class _TierCompiler:
                 out = None
                 for pts, dp in pairs:
                     hit = dp[which]
-                    out = nw.when(hit).then(nw.lit(pts)) if out is None else out.when(hit).then(nw.lit(pts))  # type: ignore[attr-defined]
+                    out = (
+                        nw.when(hit).then(nw.lit(pts))
+                        if out is None
+                        else out.when(hit).then(nw.lit(pts))
+                    )  # type: ignore[attr-defined]
                 return out.otherwise(nw.lit(s.otherwise))  # type: ignore[union-attr]
+
             return pick(0), pick(1)
         if isinstance(s, Items):
             pairs = [(p, self.inline_condition(c)) for p, c in s.items]
@@ -146,10 +160,14 @@ class _TierCompiler:
             return nw.min_horizontal(lo, nw.lit(s.cap)), nw.min_horizontal(hi, nw.lit(s.cap))
         if isinstance(s, BestOf):
             parts = [self.scoring(p) for p in s.parts]
-            return nw.max_horizontal(*[lo for lo, _ in parts]), nw.max_horizontal(*[hi for _, hi in parts])
+            return nw.max_horizontal(*[lo for lo, _ in parts]), nw.max_horizontal(
+                *[hi for _, hi in parts]
+            )
         if isinstance(s, SumOf):
             parts = [self.indicator(p) for p in s.parts]
-            return nw.sum_horizontal(*[lo for lo, _ in parts]), nw.sum_horizontal(*[hi for _, hi in parts])
+            return nw.sum_horizontal(*[lo for lo, _ in parts]), nw.sum_horizontal(
+                *[hi for _, hi in parts]
+            )
         raise TypeError(s)
 
     def indicator(self, ind: Indicator) -> tuple[nw.Expr, nw.Expr]:
@@ -165,7 +183,9 @@ class _TierCompiler:
 
     # --- the requirement tree (reads indicator columns) ----------------------------------
     def score(self, sc: Scorecard, group: str) -> tuple[nw.Expr, nw.Expr]:
-        members = [i.meta.id for i in sc.indicators] if group == "total" else list(sc.groups[group][1])
+        members = (
+            [i.meta.id for i in sc.indicators] if group == "total" else list(sc.groups[group][1])
+        )
         t = self.tier.id
         # a sum of points is a derived value: rounded to 6 decimals like every other one, so
         # the order of addition (engines differ) cannot move a firm across a threshold
@@ -188,8 +208,12 @@ class _TierCompiler:
             level = 1 + max(self.condition(k, depth + 1) for k in c.children)
             combine = nw.all_horizontal if isinstance(c, AllOf) else nw.any_horizontal
             pair = (
-                combine(*[nw.col(ncol(t, k.meta.id, "def")) for k in c.children], ignore_nulls=False),
-                combine(*[nw.col(ncol(t, k.meta.id, "pos")) for k in c.children], ignore_nulls=False),
+                combine(
+                    *[nw.col(ncol(t, k.meta.id, "def")) for k in c.children], ignore_nulls=False
+                ),
+                combine(
+                    *[nw.col(ncol(t, k.meta.id, "pos")) for k in c.children], ignore_nulls=False
+                ),
             )
         stage = self.conds.setdefault(level, {})
         stage[ncol(t, c.meta.id, "def")] = pair[0]
@@ -206,7 +230,10 @@ class _TierCompiler:
         definitely = nw.col(ncol(t, self.tier.requires.meta.id, "def"))
         possibly = nw.col(ncol(t, self.tier.requires.meta.id, "pos"))
         self.final[f"{t}__verdict"] = (
-            nw.when(definitely).then(nw.lit("pass")).when(~possibly).then(nw.lit("fail"))  # type: ignore[attr-defined]
+            nw.when(definitely)
+            .then(nw.lit("pass"))
+            .when(~possibly)
+            .then(nw.lit("fail"))  # type: ignore[attr-defined]
             .otherwise(nw.lit("unknown"))
         )
         if sc is not None:
@@ -257,7 +284,9 @@ def rulebook_fields(book: Rulebook) -> dict[str, Field]:
     return fields
 
 
-def compile_rulebook(book: Rulebook, as_of: date, tiers: tuple[str, ...] | None = None) -> CompiledRulebook:
+def compile_rulebook(
+    book: Rulebook, as_of: date, tiers: tuple[str, ...] | None = None
+) -> CompiledRulebook:
     """Compile ``tiers`` (default: all) of ``book`` for evaluation at ``as_of``."""
     chosen = tiers or tuple(book.tiers)
     unknown = [t for t in chosen if t not in book.tiers]
@@ -283,5 +312,6 @@ def compile_rulebook(book: Rulebook, as_of: date, tiers: tuple[str, ...] | None 
             conds.setdefault(level, {}).update(cols)
         final.update(tc.final)
     cond_stages = tuple(conds[level] for level in sorted(conds))
-    return CompiledRulebook(book, as_of, chosen, tuple(needed), (stage_measures, points, *cond_stages, final))
-
+    return CompiledRulebook(
+        book, as_of, chosen, tuple(needed), (stage_measures, points, *cond_stages, final)
+    )

@@ -77,6 +77,7 @@ class Evaluation:
         layout runs on one core, so the second core takes the next batch (1.3× measured).
         At most ``workers`` batches are in flight, which bounds memory.
         """
+
         def lay(flat: pl.DataFrame) -> pl.DataFrame:
             return layout_records(flat, self.rulebook, self.tiers, self.fiscal_year, self.warnings)
 
@@ -110,7 +111,8 @@ def _to_engine(df: pl.DataFrame, engine: Engine, session: Any) -> nw.LazyFrame[A
             from feidi.rules._spark import local_spark
 
             session = local_spark()
-        return nw.from_native(session.createDataFrame(df.to_arrow()))
+        spark_frame: nw.LazyFrame[Any] = nw.from_native(session.createDataFrame(df.to_arrow()))
+        return spark_frame
     raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINES}")
 
 
@@ -158,7 +160,10 @@ def evaluate(
 
         session = duckdb.connect()  # both frames must live on one connection to be joined
     wide = wide_frame(
-        _to_engine(firms, engine, session), _to_engine(data.financials, engine, session), as_of, n_years
+        _to_engine(firms, engine, session),
+        _to_engine(data.financials, engine, session),
+        as_of,
+        n_years,
     )
     keep = ("credit_code", "name", *input_columns(book, compiled.tiers))
     warnings = [w for w in (book.effective_warning(as_of),) if w]
@@ -170,7 +175,11 @@ def evaluate(
     if engine == "polars":
         # Reshape once, then evaluate and lay out batch by batch (bounded memory).
         wide_df = (
-            wide.to_native().join(order.lazy(), on="credit_code", how="left").sort("__order").drop("__order").collect()
+            wide.to_native()
+            .join(order.lazy(), on="credit_code", how="left")
+            .sort("__order")
+            .drop("__order")
+            .collect()
         )
 
         def chunks(size: int) -> Iterator[pl.DataFrame]:
@@ -180,7 +189,9 @@ def evaluate(
     else:
         # Other engines compute the whole flat result; it comes back in input order.
         flat_all = compiled.apply(wide, keep=keep).collect("polars").to_native()
-        flat_all = flat_all.join(order, on="credit_code", how="left").sort("__order").drop("__order")
+        flat_all = (
+            flat_all.join(order, on="credit_code", how="left").sort("__order").drop("__order")
+        )
 
         def chunks(size: int) -> Iterator[pl.DataFrame]:
             for start in range(0, flat_all.height, size):
@@ -192,7 +203,11 @@ def evaluate(
 def _ensure_columns(firms: pl.DataFrame, book: Rulebook) -> pl.DataFrame:
     """Add the rulebook's extra input columns a file did not have (unknown for every firm)."""
     fields = rulebook_fields(book)
-    missing = [n for n, f in fields.items() if f.scope == "firm" and n not in firms.columns and f.kind not in ("flags", "titles")]
+    missing = [
+        n
+        for n, f in fields.items()
+        if f.scope == "firm" and n not in firms.columns and f.kind not in ("flags", "titles")
+    ]
     if not missing:
         return firms
     return firms.with_columns(pl.lit(None, dtype=_dtype(fields[n].kind)).alias(n) for n in missing)

@@ -8,6 +8,7 @@ firm is the fastest engine-neutral reshape measured (PERFORMANCE.md): no pivot, 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import narwhals as nw
 
@@ -20,7 +21,9 @@ def fiscal_year(as_of: date) -> int:
     return as_of.year - 1
 
 
-def wide_frame(firms: nw.LazyFrame, financials: nw.LazyFrame, as_of: date, n_years: int) -> nw.LazyFrame:
+def wide_frame(
+    firms: nw.LazyFrame[Any], financials: nw.LazyFrame[Any], as_of: date, n_years: int
+) -> nw.LazyFrame[Any]:
     """One row per firm of ``firms`` with its last ``n_years`` fiscal years as columns.
 
     ``financials`` holds one row per (credit_code, year); a year without a row is unknown.

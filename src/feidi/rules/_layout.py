@@ -55,7 +55,7 @@ CONDITION = pl.Struct(
         "gap": pl.Float64,
     }
 )
-RECORD_SCHEMA = {
+RECORD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "credit_code": pl.String,
     "name": pl.String,
     "rulebook": pl.String,
@@ -74,7 +74,13 @@ RECORD_SCHEMA = {
 
 
 def _verdict(defin: pl.Expr, poss: pl.Expr) -> pl.Expr:
-    return pl.when(defin).then(pl.lit("pass")).when(~poss).then(pl.lit("fail")).otherwise(pl.lit("unknown"))
+    return (
+        pl.when(defin)
+        .then(pl.lit("pass"))
+        .when(~poss)
+        .then(pl.lit("fail"))
+        .otherwise(pl.lit("unknown"))
+    )
 
 
 def _gap(op: str, observed: pl.Expr, required: pl.Expr) -> pl.Expr:
@@ -108,33 +114,55 @@ class TierLayout:
         items: list[pl.Expr] = []
         for top in sc.indicators:
             for ind in scoring_parts(top):
-                lo, hi = pl.col(ncol(self.t, ind.meta.id, "lo")), pl.col(ncol(self.t, ind.meta.id, "hi"))
+                lo, hi = (
+                    pl.col(ncol(self.t, ind.meta.id, "lo")),
+                    pl.col(ncol(self.t, ind.meta.id, "hi")),
+                )
                 s = ind.scoring
                 measure = s.measure if isinstance(s, Brackets | Value) else None
-                observed = pl.col(mcol(measure, "obs")) if measure else pl.lit(None, dtype=pl.Float64)
+                observed = (
+                    pl.col(mcol(measure, "obs")) if measure else pl.lit(None, dtype=pl.Float64)
+                )
                 required: pl.Expr = pl.lit(None, dtype=pl.Float64)
                 gap: pl.Expr = pl.lit(None, dtype=pl.Float64)
                 if isinstance(s, Brackets) and ind is top:
                     nxt = self.paths.steps[ind.meta.id][0]
                     required = pl.when(nxt.gain > 0).then(nxt.required)
                     gap = _gap("at_most" if s.lower_is_better else "at_least", observed, required)
-                items.append(pl.struct(
-                    id=pl.lit(ind.meta.id), points=pl.when(lo == hi).then(lo), points_min=lo,
-                    points_max=hi, observed=observed, required=required, gap=gap,
-                ))
+                items.append(
+                    pl.struct(
+                        id=pl.lit(ind.meta.id),
+                        points=pl.when(lo == hi).then(lo),
+                        points_min=lo,
+                        points_max=hi,
+                        observed=observed,
+                        required=required,
+                        gap=gap,
+                    )
+                )
         return _list(items, INDICATOR)
 
     def conditions(self) -> pl.Expr:
         items: list[pl.Expr] = []
         for node in walk(self.tier.requires):
-            d, p = pl.col(ncol(self.t, node.meta.id, "def")), pl.col(ncol(self.t, node.meta.id, "pos"))
-            measure, op, required, observed = None, None, None, pl.lit(None, dtype=pl.Float64)
+            d, p = (
+                pl.col(ncol(self.t, node.meta.id, "def")),
+                pl.col(ncol(self.t, node.meta.id, "pos")),
+            )
+            measure: str | None = None
+            op: str | None = None
+            required: float | None = None
+            observed: pl.Expr = pl.lit(None, dtype=pl.Float64)
             if isinstance(node, Compare):
                 measure, op, required = node.measure, node.op, node.value
                 observed = pl.col(mcol(measure, "obs"))
             elif isinstance(node, InSet):
                 order = self.book.measures[node.measure].order
-                measure, op, required = node.measure, "in", float(min(order.index(v) for v in node.values))
+                measure, op, required = (
+                    node.measure,
+                    "in",
+                    float(min(order.index(v) for v in node.values)),
+                )
                 observed = pl.col(mcol(measure, "obs"))
             elif isinstance(node, ScoreAtLeast):
                 members = self._members(node.group)
@@ -143,11 +171,20 @@ class TierLayout:
                 lo, hi = pl.sum_horizontal(*los).round(6), pl.sum_horizontal(*his).round(6)
                 measure, op, required = f"score:{node.group}", "at_least", node.value
                 observed = pl.when(lo == hi).then(lo)
-            gap = _gap(op, observed, pl.lit(required, dtype=pl.Float64)) if op and op != "in" else pl.lit(None, dtype=pl.Float64)
-            items.append(pl.struct(
-                id=pl.lit(node.meta.id), verdict=_verdict(d, p), observed=observed,
-                required=pl.lit(required, dtype=pl.Float64), gap=gap,
-            ))
+            gap = (
+                _gap(op, observed, pl.lit(required, dtype=pl.Float64))
+                if op and op != "in"
+                else pl.lit(None, dtype=pl.Float64)
+            )
+            items.append(
+                pl.struct(
+                    id=pl.lit(node.meta.id),
+                    verdict=_verdict(d, p),
+                    observed=observed,
+                    required=pl.lit(required, dtype=pl.Float64),
+                    gap=gap,
+                )
+            )
         return _list(items, CONDITION)
 
     def _members(self, group: str) -> list[str]:
@@ -169,28 +206,37 @@ class TierLayout:
         undecided_tier = pl.col(f"{self.t}__verdict") == "unknown"
         for node in walk(self.tier.requires):
             if isinstance(node, Compare | InSet):
-                flag = pl.col(ncol(self.t, node.meta.id, "def")) != pl.col(ncol(self.t, node.meta.id, "pos"))
+                flag = pl.col(ncol(self.t, node.meta.id, "def")) != pl.col(
+                    ncol(self.t, node.meta.id, "pos")
+                )
                 note({node.measure}, flag & undecided_tier)
         if self.tier.scorecard:
             for top in self.tier.scorecard.indicators:
                 for ind in scoring_parts(top):
-                    flag = pl.col(ncol(self.t, ind.meta.id, "lo")) != pl.col(ncol(self.t, ind.meta.id, "hi"))
+                    flag = pl.col(ncol(self.t, ind.meta.id, "lo")) != pl.col(
+                        ncol(self.t, ind.meta.id, "hi")
+                    )
                     note(_scoring_measures(ind.scoring), flag)
         by_column: dict[str, list[pl.Expr]] = {}
         for mid, flags in undecided.items():
             for column in measure_inputs(self.book.measures[mid], fields):
                 by_column.setdefault(column, []).append(pl.any_horizontal(*flags))
-        labels = []
+        labels: list[pl.Expr] = []
         for column in sorted(by_column):
             label = _label(column, self.fy)
-            labels.append(pl.when(pl.col(column).is_null() & pl.any_horizontal(*by_column[column])).then(pl.lit(label)))
+            labels.append(
+                pl.when(pl.col(column).is_null() & pl.any_horizontal(*by_column[column])).then(
+                    pl.lit(label)
+                )
+            )
         return _list(labels, pl.String(), drop_nulls=True)
 
     def record(self) -> list[pl.Expr]:
         sc = self.tier.scorecard
         if sc is not None:
             lo, hi = pl.col(f"{self.t}__score__lo"), pl.col(f"{self.t}__score__hi")
-            score, smin, smax = pl.when(lo == hi).then(lo), lo, hi
+            score: pl.Expr = pl.when(lo == hi).then(lo)
+            smin, smax = lo, hi
         else:
             score = smin = smax = pl.lit(None, dtype=pl.Float64)
         return [
@@ -215,7 +261,11 @@ class TierLayout:
         steps = self.paths.build()  # adds the path's staged columns
         # materialised once: both the record and the path read it
         staged = self.paths.apply(flat.lazy()).collect()
-        return staged.select(*record).with_columns(self.paths.path_column(staged, steps)).select(*RECORD_SCHEMA)
+        return (
+            staged.select(*record)
+            .with_columns(self.paths.path_column(staged, steps))
+            .select(*RECORD_SCHEMA)
+        )
 
 
 def _scoring_measures(s: object) -> set[str]:
@@ -223,7 +273,7 @@ def _scoring_measures(s: object) -> set[str]:
         return {s.measure}
     out: set[str] = set()
     if isinstance(s, Options | Items):
-        for _, c in (s.options if isinstance(s, Options) else s.items):
+        for _, c in s.options if isinstance(s, Options) else s.items:
             out |= {n.measure for n in walk(c) if isinstance(n, Compare | InSet)}
     elif isinstance(s, BestOf):
         for p in s.parts:
@@ -242,8 +292,13 @@ def _label(column: str, fiscal_year: int) -> str:
     return column
 
 
-def layout_records(flat: pl.DataFrame, book: Rulebook, tiers: tuple[str, ...], fiscal_year: int,
-                   warnings: list[str]) -> pl.DataFrame:
+def layout_records(
+    flat: pl.DataFrame,
+    book: Rulebook,
+    tiers: tuple[str, ...],
+    fiscal_year: int,
+    warnings: list[str],
+) -> pl.DataFrame:
     """One record per firm × tier for a batch of firms: tier by tier, firms in input order.
 
     (Interleaving firm by firm would mean sorting nested columns: it doubled the time.)
@@ -265,4 +320,3 @@ def input_columns(book: Rulebook, tiers: tuple[str, ...]) -> list[str]:
             if m.kind == "growth":
                 cols.update(f"{m.args[0]}__y{m.year + k}" for k in (0, 1))
     return sorted(cols)
-

@@ -32,8 +32,8 @@ from feidi.rules._model import (
     Op,
     Options,
     Rulebook,
-    Scorecard,
     ScoreAtLeast,
+    Scorecard,
     Scoring,
     SumOf,
     Tier,
@@ -46,8 +46,19 @@ from feidi.schema import Field
 __all__ = ["RulebookError", "available_rulebooks", "load_rulebook", "parse_rulebook"]
 
 _OPS: tuple[Op, ...] = ("at_least", "at_most", "greater_than", "less_than")
-_MEASURE_KINDS = ("field", "ratio", "growth", "mean_growth", "cagr", "sum", "mean", "title",
-                  "any_of", "present", "ordinal")
+_MEASURE_KINDS = (
+    "field",
+    "ratio",
+    "growth",
+    "mean_growth",
+    "cagr",
+    "sum",
+    "mean",
+    "title",
+    "any_of",
+    "present",
+    "ordinal",
+)
 
 
 class RulebookError(ValueError):
@@ -71,7 +82,9 @@ def load_rulebook(ref: str) -> Rulebook:
         path = _package_dir() / f"{ref}.yaml"
         if not path.exists():
             known = ", ".join(available_rulebooks())
-            raise RulebookError(f"未知规则集 {ref!r}，可用：{known} / unknown rulebook {ref!r}; known: {known}")
+            raise RulebookError(
+                f"未知规则集 {ref!r}，可用：{known} / unknown rulebook {ref!r}; known: {known}"
+            )
     return parse_rulebook(path)
 
 
@@ -89,7 +102,9 @@ def parse_rulebook(path: Path) -> Rulebook:
     raw = _read_yaml(path)
     where = path.name
     base: Rulebook | None = load_rulebook(raw["extends"]) if raw.get("extends") else None
-    measures = dict(base.measures) if base else _parse_measures(_shared_measures(), "_measures.yaml")
+    measures = (
+        dict(base.measures) if base else _parse_measures(_shared_measures(), "_measures.yaml")
+    )
     measures.update(_parse_measures(raw.get("measures", {}), where))
     inputs = tuple(base.inputs if base else ()) + tuple(
         _parse_input(d, f"{where}: inputs[{i}]") for i, d in enumerate(raw.get("inputs", []))
@@ -170,8 +185,14 @@ def _parse_input(d: dict[str, Any], ctx: str) -> Field:
     try:
         values = {str(k): tuple(v or ()) for k, v in (d.get("values") or {}).items()}
         return Field(
-            name=str(d["name"]), zh=str(d["zh"]), kind=d["kind"], scope="firm",
-            values=values, min=d.get("min"), max=d.get("max"), en=str(d.get("en", "")),
+            name=str(d["name"]),
+            zh=str(d["zh"]),
+            kind=d["kind"],
+            scope="firm",
+            values=values,
+            min=d.get("min"),
+            max=d.get("max"),
+            en=str(d.get("en", "")),
             aliases=tuple(d.get("aliases", ())),
         )
     except KeyError as exc:
@@ -217,30 +238,43 @@ def _parse_condition(d: Any, default_id: str, ctx: str) -> Condition:
 def _parse_scoring(d: dict[str, Any], iid: str, ctx: str) -> Scoring:
     if "brackets" in d:
         edges = tuple((float(e), float(p)) for e, p in d["brackets"])
-        return Brackets(str(d["measure"]), edges, float(d.get("otherwise", 0)),
-                        bool(d.get("lower_is_better", False)))
+        return Brackets(
+            str(d["measure"]),
+            edges,
+            float(d.get("otherwise", 0)),
+            bool(d.get("lower_is_better", False)),
+        )
     if "options" in d:
         opts = tuple(
-            (float(o["points"]), _parse_condition(o["when"], f"{iid}_option{i + 1}", f"{ctx}.options[{i}]"))
+            (
+                float(o["points"]),
+                _parse_condition(o["when"], f"{iid}_option{i + 1}", f"{ctx}.options[{i}]"),
+            )
             for i, o in enumerate(d["options"])
         )
         return Options(opts, float(d.get("otherwise", 0)))
     if "items" in d:
         items = tuple(
-            (float(o["points"]), _parse_condition(o["when"], f"{iid}_item{i + 1}", f"{ctx}.items[{i}]"))
+            (
+                float(o["points"]),
+                _parse_condition(o["when"], f"{iid}_item{i + 1}", f"{ctx}.items[{i}]"),
+            )
             for i, o in enumerate(d["items"])
         )
         return Items(items, float(d["cap"]))
     if d.get("value") is True:
         return Value(str(d["measure"]))
     if "best_of" in d:
-        return BestOf(tuple(
-            _parse_scoring(p, f"{iid}_part{i + 1}", f"{ctx}.best_of[{i}]") for i, p in enumerate(d["best_of"])
-        ))
+        return BestOf(
+            tuple(
+                _parse_scoring(p, f"{iid}_part{i + 1}", f"{ctx}.best_of[{i}]")
+                for i, p in enumerate(d["best_of"])
+            )
+        )
     if "sum_of" in d:
-        return SumOf(tuple(
-            _parse_indicator(p, f"{ctx}.sum_of[{i}]") for i, p in enumerate(d["sum_of"])
-        ))
+        return SumOf(
+            tuple(_parse_indicator(p, f"{ctx}.sum_of[{i}]") for i, p in enumerate(d["sum_of"]))
+        )
     raise RulebookError(f"{ctx}: expected brackets / options / items / value / best_of / sum_of")
 
 
@@ -286,7 +320,8 @@ def _parse_tier(tier_id: str, spec: dict[str, Any], ctx: str) -> Tier:
     if "scorecard" in spec:
         sc = spec["scorecard"]
         indicators = tuple(
-            _parse_indicator(d, f"{ctx}.scorecard.indicators[{i}]") for i, d in enumerate(sc["indicators"])
+            _parse_indicator(d, f"{ctx}.scorecard.indicators[{i}]")
+            for i, d in enumerate(sc["indicators"])
         )
         groups = {
             gid: (_meta({**g, "id": gid}, gid), tuple(g["indicators"]))
@@ -374,9 +409,11 @@ def _check(book: Rulebook, where: str) -> None:
                 raise RulebookError(f"{where}: {ctx}: brackets must be listed best first")
         elif isinstance(s, Options | Items):
             pts = [p for p, _ in (s.options if isinstance(s, Options) else s.items)]
-            if isinstance(s, Options) and (pts != sorted(pts, reverse=True) or s.otherwise > pts[-1]):
+            if isinstance(s, Options) and (
+                pts != sorted(pts, reverse=True) or s.otherwise > pts[-1]
+            ):
                 raise RulebookError(f"{where}: {ctx}: options must be listed best first")
-            for _, cond in (s.options if isinstance(s, Options) else s.items):
+            for _, cond in s.options if isinstance(s, Options) else s.items:
                 check_cond(cond, tier, ctx)
         elif isinstance(s, Value):
             need_measure(s.measure, ctx)

@@ -18,7 +18,14 @@ from datetime import date
 import narwhals as nw
 
 from feidi.rules._model import Measure
-from feidi.schema import FIELDS_BY_NAME, TITLE_LEVELS, TITLE_SLOTS, Field, title_date_column, title_undated_column
+from feidi.schema import (
+    FIELDS_BY_NAME,
+    TITLE_LEVELS,
+    TITLE_SLOTS,
+    Field,
+    title_date_column,
+    title_undated_column,
+)
 
 INF = math.inf
 #: Derived values are rounded to this many decimals before they meet a threshold.
@@ -105,7 +112,7 @@ def _title_held(level: str, as_of: date) -> tuple[nw.Expr, nw.Expr]:
     """
     a = as_of.year * 10000 + as_of.month * 100 + as_of.day
     held_parts: list[nw.Expr] = []
-    for lvl in TITLE_LEVELS[TITLE_LEVELS.index(level):]:
+    for lvl in TITLE_LEVELS[TITLE_LEVELS.index(level) :]:
         held_parts.append(nw.col(title_undated_column(lvl)).fill_null(value=False))
         for slot in range(1, TITLE_SLOTS + 1):
             d = nw.col(title_date_column(lvl, slot))
@@ -114,7 +121,9 @@ def _title_held(level: str, as_of: date) -> tuple[nw.Expr, nw.Expr]:
     return nw.any_horizontal(*held_parts, ignore_nulls=False), known
 
 
-def measure_expr(m: Measure, as_of: date, fields: dict[str, Field] = FIELDS_BY_NAME) -> IntervalExpr:
+def measure_expr(
+    m: Measure, as_of: date, fields: dict[str, Field] = FIELDS_BY_NAME
+) -> IntervalExpr:
     """Compile one measure to its interval expressions."""
     if m.kind == "field":
         f = fields[m.args[0]]
@@ -145,30 +154,29 @@ def measure_expr(m: Measure, as_of: date, fields: dict[str, Field] = FIELDS_BY_N
         ).fill_null(value=False)
         return _derived(nw.sum_horizontal(*rates) / m.years, defined)
     if m.kind == "cagr":
-        now, base = nw.col(year_column(m.args[0], 0)), nw.col(year_column(m.args[0], m.years))
-        value = ((now / base) ** (1.0 / m.years) - 1) * 100
-        return _derived(value, (now >= 0) & (base > 0))
+        last, first = nw.col(year_column(m.args[0], 0)), nw.col(year_column(m.args[0], m.years))
+        rate = ((last / first) ** (1.0 / m.years) - 1) * 100
+        return _derived(rate, (last >= 0) & (first > 0))
     if m.kind in ("sum", "mean"):
         # Non-negative yearly amounts: a missing year is anything from 0 up.
-        xs = [nw.col(year_column(m.args[0], k)) for k in range(m.years)]
-        total = nw.sum_horizontal(*[x.fill_null(0.0) for x in xs])
+        amounts = [nw.col(year_column(m.args[0], k)) for k in range(m.years)]
+        total = nw.sum_horizontal(*[x.fill_null(0.0) for x in amounts])
         if m.kind == "mean":
             total = total / m.years
         total = total.round(DECIMALS)
-        missing = nw.any_horizontal(*[x.is_null() for x in xs], ignore_nulls=False)
+        missing = nw.any_horizontal(*[x.is_null() for x in amounts], ignore_nulls=False)
         obs = nw.when(~missing).then(total)
         return IntervalExpr(obs, total, nw.when(missing).then(nw.lit(INF)).otherwise(total))
     if m.kind == "title":
         held, known = _title_held(m.args[0], as_of)
-        value = held.cast(nw.Float64)
-        obs = nw.when(known).then(value)
+        obs = nw.when(known).then(held.cast(nw.Float64))
         return IntervalExpr(obs, obs.fill_null(0.0), obs.fill_null(1.0))
     if m.kind in ("any_of", "present"):
         cols = [nw.col(a) for a in m.args]
         if m.kind == "present":  # a rank is held when finite; +inf is "none", null unknown
             cols = [nw.when(~c.is_null()).then(c < INF) for c in cols]
         parts = [c.cast(nw.Float64) for c in cols]
-        lo = nw.max_horizontal(*[p.fill_null(0.0) for p in parts])
-        hi = nw.max_horizontal(*[p.fill_null(1.0) for p in parts])
-        return IntervalExpr(nw.when(lo == hi).then(lo), lo, hi)
+        least = nw.max_horizontal(*[p.fill_null(0.0) for p in parts])
+        most = nw.max_horizontal(*[p.fill_null(1.0) for p in parts])
+        return IntervalExpr(nw.when(least == most).then(least), least, most)
     raise ValueError(f"unknown measure kind {m.kind}")

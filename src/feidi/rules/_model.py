@@ -11,7 +11,17 @@ from datetime import date
 from typing import Literal, TypeAlias
 
 MeasureKind = Literal[
-    "field", "ratio", "growth", "mean_growth", "cagr", "sum", "mean", "title", "any_of", "present", "ordinal"
+    "field",
+    "ratio",
+    "growth",
+    "mean_growth",
+    "cagr",
+    "sum",
+    "mean",
+    "title",
+    "any_of",
+    "present",
+    "ordinal",
 ]
 Op = Literal["at_least", "at_most", "greater_than", "less_than"]
 
@@ -132,7 +142,7 @@ class Value:
 
 @dataclass(frozen=True, slots=True)
 class BestOf:
-    """"或": the highest of several scorings of the same indicator."""
+    """ "或": the highest of several scorings of the same indicator."""
 
     parts: tuple[Scoring, ...]
 
@@ -177,7 +187,11 @@ class Tier:
     @property
     def pass_mark(self) -> float | None:
         """The total score the requirement tree asks for (one source: the tree itself)."""
-        marks = [n.value for n in walk(self.requires) if isinstance(n, ScoreAtLeast) and n.group == "total"]
+        marks = [
+            n.value
+            for n in walk(self.requires)
+            if isinstance(n, ScoreAtLeast) and n.group == "total"
+        ]
         return marks[0] if marks else None
 
 

@@ -36,7 +36,6 @@ import pyarrow as pa
 
 from feidi.rules._engine import mcol, ncol
 from feidi.rules._measures import year_column
-from feidi.schema import FIELDS_BY_NAME
 from feidi.rules._model import (
     AllOf,
     AnyOf,
@@ -54,6 +53,7 @@ from feidi.rules._model import (
     Scoring,
     Tier,
 )
+from feidi.schema import FIELDS_BY_NAME
 
 INF = math.inf
 
@@ -92,7 +92,9 @@ def _null_f() -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
-def _amount(book: Rulebook, measure_id: str, op: str, required: pl.Expr, fy: int) -> tuple[pl.Expr, pl.Expr]:
+def _amount(
+    book: Rulebook, measure_id: str, op: str, required: pl.Expr, fy: int
+) -> tuple[pl.Expr, pl.Expr]:
     """(amount, field) needed for ``measure op required`` at current figures, or nulls."""
     m: Measure = book.measures[measure_id]
     up = op in ("at_least", "greater_than")
@@ -108,7 +110,9 @@ def _amount(book: Rulebook, measure_id: str, op: str, required: pl.Expr, fy: int
         obs = pl.col(mcol(measure_id, "obs"))
         need = required - obs if up else obs - required
         spec = FIELDS_BY_NAME.get(m.args[0])
-        field = f"{m.args[0]}@{fy - m.year}" if spec is not None and spec.scope == "year" else m.args[0]
+        field = (
+            f"{m.args[0]}@{fy - m.year}" if spec is not None and spec.scope == "year" else m.args[0]
+        )
         return pl.when(need > 0).then(need), _lit_str(field)
     if m.kind in ("sum", "mean"):
         obs = pl.col(mcol(measure_id, "lo"))
@@ -180,7 +184,15 @@ class PathBuilder:
 
     # --- candidate steps per indicator -------------------------------------------------------
     def _none(self) -> _Step:
-        return _Step(pl.lit(0.0), _lit_str(None), _null_f(), _lit_str(None), _null_f(), _null_f(), _lit_str(None))
+        return _Step(
+            pl.lit(0.0),
+            _lit_str(None),
+            _null_f(),
+            _lit_str(None),
+            _null_f(),
+            _null_f(),
+            _lit_str(None),
+        )
 
     def _bracket_steps(self, s: Brackets, current: pl.Expr) -> tuple[_Step, _Step]:
         obs = pl.col(mcol(s.measure, "obs"))
@@ -217,8 +229,13 @@ class PathBuilder:
             return self._condition_target(c.children[0])
         return None, None, None
 
-    def _choice_steps(self, choices: list[tuple[float, Condition]], current: pl.Expr,
-                      met: list[pl.Expr], capped_gain: float | None = None) -> tuple[_Step, _Step]:
+    def _choice_steps(
+        self,
+        choices: list[tuple[float, Condition]],
+        current: pl.Expr,
+        met: list[pl.Expr],
+        capped_gain: float | None = None,
+    ) -> tuple[_Step, _Step]:
         """Options (next = the option just above the current one) and items (next = first unmet)."""
         gain = pl.lit(0.0)
         measure, observed, op, req = _lit_str(None), _null_f(), _lit_str(None), _null_f()
@@ -228,7 +245,11 @@ class PathBuilder:
         order = seq if capped_gain is not None else list(reversed(seq))
         for (pts, cond), is_met in reversed(order):
             m, o, r = self._condition_target(cond)
-            g = pl.min_horizontal(pl.lit(pts), pl.lit(capped_gain) - current) if capped_gain is not None else pl.lit(pts) - current
+            g = (
+                pl.min_horizontal(pl.lit(pts), pl.lit(capped_gain) - current)
+                if capped_gain is not None
+                else pl.lit(pts) - current
+            )
             live = ~is_met & (g > 0)
             gain = pl.when(live).then(g).otherwise(gain)
             measure = pl.when(live).then(_lit_str(m)).otherwise(measure)
@@ -246,10 +267,20 @@ class PathBuilder:
         best_pts, best_cond = choices[0]
         m, o, r = self._condition_target(best_cond)
         top_gain = pl.when(~met[0]).then(pl.lit(best_pts) - current).otherwise(0.0)
-        a, f = (_amount(self.book, m, o, pl.lit(r), self.fy) if m and o and o != "in" and r is not None
-                else (_null_f(), _lit_str(None)))
-        top = _Step(top_gain, _lit_str(m), pl.col(mcol(m, "obs")) if m else _null_f(), _lit_str(o),
-                    pl.lit(r, dtype=pl.Float64), a, f)
+        a, f = (
+            _amount(self.book, m, o, pl.lit(r), self.fy)
+            if m and o and o != "in" and r is not None
+            else (_null_f(), _lit_str(None))
+        )
+        top = _Step(
+            top_gain,
+            _lit_str(m),
+            pl.col(mcol(m, "obs")) if m else _null_f(),
+            _lit_str(o),
+            pl.lit(r, dtype=pl.Float64),
+            a,
+            f,
+        )
         return nxt, top
 
     def _scoring_steps(self, s: Scoring, current: pl.Expr, ind: Indicator) -> tuple[_Step, _Step]:
@@ -266,7 +297,8 @@ class PathBuilder:
             best_next, best_top = parts[0]
             for nxt, top in parts[1:]:
                 better_n = (nxt.gain > best_next.gain) | (
-                    (nxt.gain == best_next.gain) & (nxt.amount < best_next.amount).fill_null(value=False)
+                    (nxt.gain == best_next.gain)
+                    & (nxt.amount < best_next.amount).fill_null(value=False)
                 )
                 better_t = top.gain > best_top.gain
                 best_next = _pick(better_n, nxt, best_next)
@@ -278,8 +310,12 @@ class PathBuilder:
         """Definitely-holds of an indicator's inner condition, from the measure columns."""
         if isinstance(c, Compare):
             lo, hi = pl.col(mcol(c.measure, "lo")), pl.col(mcol(c.measure, "hi"))
-            return {"at_least": lo >= c.value, "at_most": hi <= c.value,
-                    "greater_than": lo > c.value, "less_than": hi < c.value}[c.op]
+            return {
+                "at_least": lo >= c.value,
+                "at_most": hi <= c.value,
+                "greater_than": lo > c.value,
+                "less_than": hi < c.value,
+            }[c.op]
         if isinstance(c, InSet):
             order = self.book.measures[c.measure].order
             codes = [float(order.index(v)) for v in c.values]
@@ -302,7 +338,10 @@ class PathBuilder:
 
     # --- costs and selection --------------------------------------------------------------------
     def _score_selection(
-        self, node: ScoreAtLeast, credited: dict[str, list[tuple[pl.Expr, pl.Expr]]] | None = None, base: int = 0,
+        self,
+        node: ScoreAtLeast,
+        credited: dict[str, list[tuple[pl.Expr, pl.Expr]]] | None = None,
+        base: int = 0,
     ) -> tuple[pl.Expr, dict[str, tuple[pl.Expr, pl.Expr]]]:
         """(cost, {indicator: (selected, uses_top_step)}) for a score threshold.
 
@@ -312,16 +351,22 @@ class PathBuilder:
         sc = self.tier.scorecard
         assert sc is not None
         nid = node.meta.id
-        members = [i.meta.id for i in sc.indicators] if node.group == "total" else list(sc.groups[node.group][1])
+        members = (
+            [i.meta.id for i in sc.indicators]
+            if node.group == "total"
+            else list(sc.groups[node.group][1])
+        )
         deficit = pl.lit(node.value) - pl.sum_horizontal(*[self._lo(i) for i in members])
         taken: dict[str, pl.Expr] = {}
         for iid, picks in (credited or {}).items():
             if iid in members:
                 nxt, top = self.steps[iid]
-                chosen = pl.any_horizontal(*[sel for sel, _ in picks])
+                picked = pl.any_horizontal(*[sel for sel, _ in picks])
                 as_top = pl.any_horizontal(*[sel & t for sel, t in picks])
-                taken[iid] = chosen
-                deficit = deficit - pl.when(chosen).then(pl.when(as_top).then(top.gain).otherwise(nxt.gain)).otherwise(0.0)
+                taken[iid] = picked
+                deficit = deficit - pl.when(picked).then(
+                    pl.when(as_top).then(top.gain).otherwise(nxt.gain)
+                ).otherwise(0.0)
         for iid in members:
             if iid in taken:  # already stepped for a group: no second step here
                 self.steps_blocked.setdefault(nid, []).append((iid, taken[iid]))
@@ -334,21 +379,42 @@ class PathBuilder:
         use_top = self.put(f"{nid}__use_top", next_total < deficit, base + 1)
         deficit = self.put(f"{nid}__deficit", deficit, base + 1)
         gains = {
-            i: self.put(f"{nid}__gain__{i}", free(i, pl.when(use_top).then(self.steps[i][1].gain).otherwise(self.steps[i][0].gain)), base + 2)
+            i: self.put(
+                f"{nid}__gain__{i}",
+                free(
+                    i, pl.when(use_top).then(self.steps[i][1].gain).otherwise(self.steps[i][0].gain)
+                ),
+                base + 2,
+            )
             for i in members
         }
         # rank_i: how many members gain more (earlier members win ties)
         rank = {
-            i: self.put(f"{nid}__rank__{i}", pl.sum_horizontal(
-                pl.lit(0),
-                *[((gains[j] > gains[i]) | ((gains[j] == gains[i]) & pl.lit(members.index(j) < members.index(i)))).cast(pl.Int32)
-                  for j in members if j != i],
-            ), base + 3)
+            i: self.put(
+                f"{nid}__rank__{i}",
+                pl.sum_horizontal(
+                    pl.lit(0),
+                    *[
+                        (
+                            (gains[j] > gains[i])
+                            | ((gains[j] == gains[i]) & pl.lit(members.index(j) < members.index(i)))
+                        ).cast(pl.Int32)
+                        for j in members
+                        if j != i
+                    ],
+                ),
+                base + 3,
+            )
             for i in members
         }
         k: pl.Expr = pl.lit(INF)
         for t in range(len(members), 0, -1):
-            covered = pl.sum_horizontal(*[pl.when(rank[i] < t).then(gains[i]).otherwise(0.0) for i in members]) >= deficit
+            covered = (
+                pl.sum_horizontal(
+                    *[pl.when(rank[i] < t).then(gains[i]).otherwise(0.0) for i in members]
+                )
+                >= deficit
+            )
             k = pl.when(covered).then(pl.lit(float(t))).otherwise(k)
         k = self.put(f"{nid}__k", pl.when(deficit <= 0).then(0.0).otherwise(k), base + 4)
         cost = self.put(f"{nid}__cost", pl.when(self._def(nid)).then(0.0).otherwise(k), base + 5)
@@ -356,20 +422,33 @@ class PathBuilder:
         # point short should not be told to build a provincial R&D institution.
         remainder = self.put(
             f"{nid}__remainder",
-            deficit - pl.sum_horizontal(*[pl.when(rank[i] < k - 1).then(gains[i]).otherwise(0.0) for i in members]),
+            deficit
+            - pl.sum_horizontal(
+                *[pl.when(rank[i] < k - 1).then(gains[i]).otherwise(0.0) for i in members]
+            ),
             base + 5,
         )
-        last_ok = {i: (rank[i] >= k - 1) & (gains[i] >= remainder) & (gains[i] > 0) for i in members}
+        last_ok = {
+            i: (rank[i] >= k - 1) & (gains[i] >= remainder) & (gains[i] > 0) for i in members
+        }
         smallest = self.put(
             f"{nid}__smallest",
-            pl.min_horizontal(*[pl.when(last_ok[i]).then(gains[i]).otherwise(INF) for i in members]),
+            pl.min_horizontal(
+                *[pl.when(last_ok[i]).then(gains[i]).otherwise(INF) for i in members]
+            ),
             base + 6,
         )
         # the first member (in rulebook order) with that smallest sufficient gain
         last = self.put(
             f"{nid}__last",
-            pl.min_horizontal(*[pl.when(last_ok[i] & (gains[i] == smallest)).then(pl.lit(n)).otherwise(pl.lit(len(members)))
-                                for n, i in enumerate(members)]),
+            pl.min_horizontal(
+                *[
+                    pl.when(last_ok[i] & (gains[i] == smallest))
+                    .then(pl.lit(n))
+                    .otherwise(pl.lit(len(members)))
+                    for n, i in enumerate(members)
+                ]
+            ),
             base + 7,
         )
         chosen: dict[str, pl.Expr] = {}
@@ -377,7 +456,9 @@ class PathBuilder:
             # when even every step falls short, still show them all: the gap stays visible
             chosen[i] = self.put(
                 f"{nid}__chosen__{i}",
-                pl.when(k.is_infinite()).then(gains[i] > 0).otherwise(((rank[i] < k - 1) & (gains[i] > 0)) | (last == n)),
+                pl.when(k.is_infinite())
+                .then(gains[i] > 0)
+                .otherwise(((rank[i] < k - 1) & (gains[i] > 0)) | (last == n)),
                 base + 8,
             )
         return cost, {i: (chosen[i], use_top) for i in members}
@@ -398,25 +479,41 @@ class PathBuilder:
             if isinstance(c, ScoreAtLeast):
                 costs[nid], selections[nid] = self._score_selection(c)
                 return 9
-            if isinstance(c, AllOf) and any(isinstance(k, ScoreAtLeast) and k.group == "total" for k in c.children):
+            if isinstance(c, AllOf) and any(
+                isinstance(k, ScoreAtLeast) and k.group == "total" for k in c.children
+            ):
                 # group minimums first; the total is credited with the steps they chose
-                groups = [k for k in c.children if isinstance(k, ScoreAtLeast) and k.group != "total"]
+                groups = [
+                    k for k in c.children if isinstance(k, ScoreAtLeast) and k.group != "total"
+                ]
                 for g in groups:
                     costs[g.meta.id], selections[g.meta.id] = self._score_selection(g)
                 credited: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {}
                 for g in groups:
                     for iid, (sel, top) in selections[g.meta.id].items():
                         credited.setdefault(iid, []).append((sel & ~self._def(g.meta.id), top))
-                total = next(k for k in c.children if isinstance(k, ScoreAtLeast) and k.group == "total")
-                costs[total.meta.id], selections[total.meta.id] = self._score_selection(total, credited, base=9)
+                total = next(
+                    k for k in c.children if isinstance(k, ScoreAtLeast) and k.group == "total"
+                )
+                costs[total.meta.id], selections[total.meta.id] = self._score_selection(
+                    total, credited, base=9
+                )
                 others = [k for k in c.children if not isinstance(k, ScoreAtLeast)]
                 level = max([18, *[cost(k) for k in others]]) + 1
-                costs[nid] = self.put(f"{nid}__cost", pl.sum_horizontal(*[costs[k.meta.id] for k in c.children]), level)
+                costs[nid] = self.put(
+                    f"{nid}__cost",
+                    pl.sum_horizontal(*[costs[k.meta.id] for k in c.children]),
+                    level,
+                )
                 return level
             if isinstance(c, Compare | InSet):
-                fixed = (isinstance(c, Compare) and c.band) or not self.book.measures[c.measure].actionable
+                fixed = (isinstance(c, Compare) and c.band) or not self.book.measures[
+                    c.measure
+                ].actionable
                 fail = pl.lit(INF) if fixed else pl.lit(1.0)
-                costs[nid] = self.put(f"{nid}__cost", pl.when(self._def(nid)).then(0.0).otherwise(fail), 0)
+                costs[nid] = self.put(
+                    f"{nid}__cost", pl.when(self._def(nid)).then(0.0).otherwise(fail), 0
+                )
                 return 0
             level = 1 + max(cost(k) for k in c.children)
             kids = [costs[k.meta.id] for k in c.children]
@@ -446,8 +543,14 @@ class PathBuilder:
                 # the first child whose cost is the node's cost (a column, so the test is linear)
                 first = self.put(
                     f"{nid}__choice",
-                    pl.min_horizontal(*[pl.when(costs[k.meta.id] == costs[nid]).then(pl.lit(n)).otherwise(pl.lit(len(c.children)))
-                                        for n, k in enumerate(c.children)]),
+                    pl.min_horizontal(
+                        *[
+                            pl.when(costs[k.meta.id] == costs[nid])
+                            .then(pl.lit(n))
+                            .otherwise(pl.lit(len(c.children)))
+                            for n, k in enumerate(c.children)
+                        ]
+                    ),
                     level,
                 )
                 for n, k in enumerate(c.children):
@@ -470,7 +573,9 @@ class PathBuilder:
         row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r")
         frame = staged.lazy().with_columns(row)
         parts = [
-            frame.filter(on_path).select("__r", pl.lit(n, dtype=pl.UInt16).alias("__n"), step.cast(PATH_STEP).alias("step"))
+            frame.filter(on_path).select(
+                "__r", pl.lit(n, dtype=pl.UInt16).alias("__n"), step.cast(PATH_STEP).alias("step")
+            )
             for n, (on_path, step) in enumerate(steps)
         ]
         if parts:
@@ -484,14 +589,22 @@ class PathBuilder:
             values = values.combine_chunks()
         return pl.Series("path", pa.ListArray.from_arrays(offsets, values)).cast(pl.List(PATH_STEP))
 
-    def _indicator_step(self, iid: str, selections: list[tuple[pl.Expr, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:
+    def _indicator_step(
+        self, iid: str, selections: list[tuple[pl.Expr, pl.Expr]]
+    ) -> tuple[pl.Expr, pl.Expr]:
         chosen = pl.any_horizontal(*[s for s, _ in selections])
         top = pl.any_horizontal(*[s & t for s, t in selections])
         nxt, tp = self.steps[iid]
         s = _pick(top, tp, nxt)
         return chosen, pl.struct(
-            id=_lit_str(iid), measure=s.measure, observed=s.observed, op=s.op, required=s.required,
-            gain=s.gain, amount=s.amount, amount_field=s.amount_field,
+            id=_lit_str(iid),
+            measure=s.measure,
+            observed=s.observed,
+            op=s.op,
+            required=s.required,
+            gain=s.gain,
+            amount=s.amount,
+            amount_field=s.amount_field,
         )
 
     def _leaf_step(self, c: Compare | InSet, here: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -505,10 +618,14 @@ class PathBuilder:
             if self.book.measures[c.measure].kind in ("title",) or math.isinf(required):
                 amount, field = _null_f(), _lit_str(None)
         return here, pl.struct(
-            id=_lit_str(c.meta.id), measure=_lit_str(c.measure),
-            observed=pl.col(mcol(c.measure, "obs")), op=_lit_str(op),
-            required=pl.lit(required, dtype=pl.Float64), gain=_null_f(),
-            amount=amount, amount_field=field,
+            id=_lit_str(c.meta.id),
+            measure=_lit_str(c.measure),
+            observed=pl.col(mcol(c.measure, "obs")),
+            op=_lit_str(op),
+            required=pl.lit(required, dtype=pl.Float64),
+            gain=_null_f(),
+            amount=amount,
+            amount_field=field,
         )
 
 
@@ -522,4 +639,3 @@ def _pick(cond: pl.Expr, a: _Step, b: _Step) -> _Step:
         pl.when(cond).then(a.amount).otherwise(b.amount),
         pl.when(cond).then(a.amount_field).otherwise(b.amount_field),
     )
-

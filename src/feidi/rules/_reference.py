@@ -16,7 +16,6 @@ from typing import Any
 from feidi.rules._engine import rulebook_fields
 from feidi.rules._model import (
     AllOf,
-    AnyOf,
     BestOf,
     Brackets,
     Compare,
@@ -47,7 +46,13 @@ def _r(x: float) -> float:
 class FirmInterpreter:
     """Grades one firm: ``firm`` holds firm fields, ``years[k]`` the fields of 上年度 − k."""
 
-    def __init__(self, book: Rulebook, firm: Mapping[str, Any], years: Mapping[int, Mapping[str, Any]], as_of: date):
+    def __init__(
+        self,
+        book: Rulebook,
+        firm: Mapping[str, Any],
+        years: Mapping[int, Mapping[str, Any]],
+        as_of: date,
+    ):
         self.book, self.firm, self.years, self.as_of = book, firm, years, as_of
         self.fields: dict[str, Field] = rulebook_fields(book)
         self._cache: dict[str, tuple[float | None, Interval]] = {}
@@ -91,7 +96,9 @@ class FirmInterpreter:
         elif m.kind == "mean_growth":
             xs = [self._year(m.args[0], k) for k in range(m.years + 1)]
             if xs[0] is not None and all(x is not None and x > 0 for x in xs[1:]):
-                value = _r(sum((xs[k] - xs[k + 1]) / xs[k + 1] * 100 for k in range(m.years)) / m.years)
+                value = _r(
+                    sum((xs[k] - xs[k + 1]) / xs[k + 1] * 100 for k in range(m.years)) / m.years
+                )
         elif m.kind == "cagr":
             now, base = self._year(m.args[0], 0), self._year(m.args[0], m.years)
             if now is not None and base is not None and now >= 0 and base > 0:
@@ -124,7 +131,7 @@ class FirmInterpreter:
         if self.firm.get(title_undated_column(level)) is None:
             return None, (0.0, 1.0)
         a = self.as_of.year * 10000 + self.as_of.month * 100 + self.as_of.day
-        for lvl in TITLE_LEVELS[TITLE_LEVELS.index(level):]:
+        for lvl in TITLE_LEVELS[TITLE_LEVELS.index(level) :]:
             if self.firm.get(title_undated_column(lvl)):
                 return 1.0, (1.0, 1.0)
             for slot in range(1, TITLE_SLOTS + 1):
@@ -134,12 +141,18 @@ class FirmInterpreter:
         return 0.0, (0.0, 0.0)
 
     # --- conditions and indicators -------------------------------------------------------------
-    def condition(self, c: Condition, tier: Tier, out: dict[str, tuple[bool, bool]]) -> tuple[bool, bool]:
+    def condition(
+        self, c: Condition, tier: Tier, out: dict[str, tuple[bool, bool]]
+    ) -> tuple[bool, bool]:
         if isinstance(c, Compare):
             _, (lo, hi) = self.measure(c.measure)
             v = c.value
-            res = {"at_least": (lo >= v, hi >= v), "at_most": (hi <= v, lo <= v),
-                   "greater_than": (lo > v, hi > v), "less_than": (hi < v, lo < v)}[c.op]
+            res = {
+                "at_least": (lo >= v, hi >= v),
+                "at_most": (hi <= v, lo <= v),
+                "greater_than": (lo > v, hi > v),
+                "less_than": (hi < v, lo < v),
+            }[c.op]
         elif isinstance(c, InSet):
             obs, _ = self.measure(c.measure)
             order = self.book.measures[c.measure].order
@@ -157,17 +170,23 @@ class FirmInterpreter:
 
     def scoring(self, s: Scoring, ind: Indicator, tier: Tier) -> Interval:
         if isinstance(s, Brackets):
+
             def f(v: float) -> float:
                 for edge, pts in s.edges:
                     if (v <= edge) if s.lower_is_better else (v >= edge):
                         return pts
                 return s.otherwise
+
             _, (lo, hi) = self.measure(s.measure)
             return (f(hi), f(lo)) if s.lower_is_better else (f(lo), f(hi))
         if isinstance(s, Options):
             states = [self.condition(c, tier, {}) for _, c in s.options]
-            lo = next((p for (p, _), (d, _) in zip(s.options, states, strict=True) if d), s.otherwise)
-            hi = next((p for (p, _), (_, q) in zip(s.options, states, strict=True) if q), s.otherwise)
+            lo = next(
+                (p for (p, _), (d, _) in zip(s.options, states, strict=True) if d), s.otherwise
+            )
+            hi = next(
+                (p for (p, _), (_, q) in zip(s.options, states, strict=True) if q), s.otherwise
+            )
             return lo, hi
         if isinstance(s, Items):
             states = [self.condition(c, tier, {}) for _, c in s.items]
@@ -196,7 +215,11 @@ class FirmInterpreter:
 
     def score(self, tier: Tier, group: str) -> Interval:
         assert tier.scorecard is not None
-        members = [i.meta.id for i in tier.scorecard.indicators] if group == "total" else tier.scorecard.groups[group][1]
+        members = (
+            [i.meta.id for i in tier.scorecard.indicators]
+            if group == "total"
+            else tier.scorecard.groups[group][1]
+        )
         pts = self.points(tier)
         return _r(sum(pts[m][0] for m in members)), _r(sum(pts[m][1] for m in members))
 
@@ -207,13 +230,23 @@ class FirmInterpreter:
         verdict = "pass" if definitely else ("fail" if not possibly else "unknown")
         pts = self.points(tier)
         lo, hi = self.score(tier, "total") if tier.scorecard else (None, None)
-        return {"verdict": verdict, "score_min": lo, "score_max": hi,
-                "score": lo if lo is not None and lo == hi else None,
-                "points": pts, "conditions": conds}
+        return {
+            "verdict": verdict,
+            "score_min": lo,
+            "score_max": hi,
+            "score": lo if lo is not None and lo == hi else None,
+            "points": pts,
+            "conditions": conds,
+        }
 
 
-def grade_rows(book: Rulebook, firms: list[Mapping[str, Any]], financials: list[Mapping[str, Any]],
-               as_of: date, tiers: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def grade_rows(
+    book: Rulebook,
+    firms: list[Mapping[str, Any]],
+    financials: list[Mapping[str, Any]],
+    as_of: date,
+    tiers: tuple[str, ...] | None = None,
+) -> list[dict[str, Any]]:
     """Grade firms one by one, the obvious way (the benchmark's baseline)."""
     y0 = as_of.year - 1
     by_firm: dict[str, dict[int, Mapping[str, Any]]] = {}

@@ -48,13 +48,27 @@ def apply_changes(data: FirmData, credit_code: str, changes: Mapping[str, Any]) 
                 raise ValueError(f"{field} 不是年度字段 / {field} is not a per-year field")
             y = int(year)
             if fin.filter(pl.col("year") == y).height == 0:
-                fin = pl.concat([fin, pl.DataFrame({"credit_code": [credit_code], "year": [y]}, schema={"credit_code": pl.String, "year": pl.Int32})], how="diagonal_relaxed")
+                fin = pl.concat(
+                    [
+                        fin,
+                        pl.DataFrame(
+                            {"credit_code": [credit_code], "year": [y]},
+                            schema={"credit_code": pl.String, "year": pl.Int32},
+                        ),
+                    ],
+                    how="diagonal_relaxed",
+                )
             fin = fin.with_columns(
-                pl.when(pl.col("year") == y).then(pl.lit(value, dtype=pl.Float64)).otherwise(pl.col(field)).alias(field)
+                pl.when(pl.col("year") == y)
+                .then(pl.lit(value, dtype=pl.Float64))
+                .otherwise(pl.col(field))
+                .alias(field)
             )
         else:
             if spec is not None and spec.scope == "year":
-                raise ValueError(f"{field} 需要年度，如 {field}@2025 / {field} needs a year, e.g. {field}@2025")
+                raise ValueError(
+                    f"{field} 需要年度，如 {field}@2025 / {field} needs a year, e.g. {field}@2025"
+                )
             firms = firms.with_columns(pl.lit(value, dtype=firms.schema[field]).alias(field))
     return WhatIfData(firms, fin)
 
@@ -70,7 +84,10 @@ def path_changes(book: Rulebook, record: Mapping[str, Any], data: FirmData) -> d
     """
     code = record["credit_code"]
     firm = data.firms.filter(pl.col("credit_code") == code).row(0, named=True)
-    fin = {r["year"]: r for r in data.financials.filter(pl.col("credit_code") == code).iter_rows(named=True)}
+    fin = {
+        r["year"]: r
+        for r in data.financials.filter(pl.col("credit_code") == code).iter_rows(named=True)
+    }
     fy = max(fin) if fin else 0
     plan: dict[str, Any] = {}
 
@@ -100,7 +117,11 @@ def path_changes(book: Rulebook, record: Mapping[str, Any], data: FirmData) -> d
             if field == "revenue":  # grow the main business with it
                 main = f"main_revenue@{year}"
                 plan[main] = now(main) + (plan[key] - before)
-        elif m.kind == "field" and FIELDS_BY_NAME.get(m.args[0]) and FIELDS_BY_NAME[m.args[0]].kind == "bool":
+        elif (
+            m.kind == "field"
+            and FIELDS_BY_NAME.get(m.args[0])
+            and FIELDS_BY_NAME[m.args[0]].kind == "bool"
+        ):
             plan[m.args[0]] = True
         elif m.kind == "ordinal" and step["required"] is not None:
             plan[m.args[0]] = m.order[int(step["required"])]
@@ -115,8 +136,16 @@ def path_changes(book: Rulebook, record: Mapping[str, Any], data: FirmData) -> d
     return plan
 
 
-def what_if(data: FirmData, credit_code: str, changes: Mapping[str, Any], rulebook: str | Rulebook,
-            as_of: date, *, tiers: tuple[str, ...] | None = None, engine: Engine = "polars") -> Evaluation:
+def what_if(
+    data: FirmData,
+    credit_code: str,
+    changes: Mapping[str, Any],
+    rulebook: str | Rulebook,
+    as_of: date,
+    *,
+    tiers: tuple[str, ...] | None = None,
+    engine: Engine = "polars",
+) -> Evaluation:
     """Grade one firm again with ``changes`` applied.
 
     Examples
@@ -124,4 +153,6 @@ def what_if(data: FirmData, credit_code: str, changes: Mapping[str, Any], rulebo
     >>> # what_if(data, "91320581MA...", {"rd_expense@2025": 200, "iso9001": True}, "miit-2022", date(2026, 3, 1))
     """
     book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
-    return evaluate(apply_changes(data, credit_code, changes), book, as_of, tiers=tiers, engine=engine)
+    return evaluate(
+        apply_changes(data, credit_code, changes), book, as_of, tiers=tiers, engine=engine
+    )

@@ -114,7 +114,9 @@ def format_value(book: Rulebook, measure: str | None, value: float | None, lang:
 
 def _is_yes_no(book: Rulebook, measure: str | None) -> bool:
     m = book.measures.get(measure or "")
-    return m is not None and (m.kind in ("title", "any_of", "present") or (m.kind == "field" and _is_bool(m.args[0])))
+    return m is not None and (
+        m.kind in ("title", "any_of", "present") or (m.kind == "field" and _is_bool(m.args[0]))
+    )
 
 
 def _is_bool(field: str) -> bool:
@@ -146,15 +148,25 @@ def step_text(book: Rulebook, step: Mapping[str, Any], names: dict[str, Meta], l
     else:
         now = format_value(book, step["measure"], step["observed"], lang)
         want = format_value(book, step["measure"], step["required"], lang)
-        change = f"{label} {now} → {_OP.get(op or '', '')}{want}" if step["observed"] is not None else f"{label} {_OP.get(op or '', '')} {want}"
+        change = (
+            f"{label} {now} → {_OP.get(op or '', '')}{want}"
+            if step["observed"] is not None
+            else f"{label} {_OP.get(op or '', '')} {want}"
+        )
     if step["gain"]:
-        change += f" 可 +{_num(step['gain'])} 分" if lang == "zh" else f" +{_num(step['gain'])} points"
+        change += (
+            f" 可 +{_num(step['gain'])} 分" if lang == "zh" else f" +{_num(step['gain'])} points"
+        )
     if step["amount"] is not None and step["amount_field"]:
         field, _, year = step["amount_field"].partition("@")
         spec = FIELDS_BY_NAME.get(field)
         fname = (spec.zh if lang == "zh" else (spec.en or field).split(" (")[0]) if spec else field
         up = op in ("at_least", "greater_than")
-        unit = "万元" if spec and spec.kind == "money" else ("人" if spec and spec.kind == "count" and "employ" in field else "")
+        unit = (
+            "万元"
+            if spec and spec.kind == "money"
+            else ("人" if spec and spec.kind == "count" and "employ" in field else "")
+        )
         amount = _num(step["amount"], unit)
         when = f"{year}年" if year and lang == "zh" else (f" in {year}" if year else "")
         if lang == "zh":
@@ -174,12 +186,19 @@ def summary_line(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -
     score, mark = record["score"], record["pass_mark"]
     if score is not None and mark is not None:
         if lang == "zh":
-            parts.append(f"{_num(score)} 分" + (f", 差 {_num(mark - score)} 分" if score < mark else ""))
+            parts.append(
+                f"{_num(score)} 分" + (f", 差 {_num(mark - score)} 分" if score < mark else "")
+            )
         else:
-            parts.append(f"{_num(score)} points" + (f", {_num(mark - score)} short" if score < mark else ""))
+            parts.append(
+                f"{_num(score)} points" + (f", {_num(mark - score)} short" if score < mark else "")
+            )
     elif record["score_min"] is not None:
-        parts.append(f"{_num(record['score_min'])}–{_num(record['score_max'])} 分" if lang == "zh"
-                     else f"{_num(record['score_min'])}–{_num(record['score_max'])} points")
+        parts.append(
+            f"{_num(record['score_min'])}–{_num(record['score_max'])} 分"
+            if lang == "zh"
+            else f"{_num(record['score_min'])}–{_num(record['score_max'])} points"
+        )
     line = ", ".join(parts)
     if record["path"]:
         line += " — " + "; ".join(step_text(book, s, names, lang) for s in record["path"])
@@ -199,8 +218,14 @@ def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> st
         f"  {'结论' if zh else 'Verdict'}: {_VERDICT[lang][record['verdict']]}",
     ]
     if record["score_min"] is not None:
-        score = _num(record["score"]) if record["score"] is not None else f"{_num(record['score_min'])}–{_num(record['score_max'])}"
-        out.append(f"  {'得分' if zh else 'Score'}: {score} / {'合格线' if zh else 'pass mark'} {_num(record['pass_mark'])}")
+        score = (
+            _num(record["score"])
+            if record["score"] is not None
+            else f"{_num(record['score_min'])}–{_num(record['score_max'])}"
+        )
+        out.append(
+            f"  {'得分' if zh else 'Score'}: {score} / {'合格线' if zh else 'pass mark'} {_num(record['pass_mark'])}"
+        )
     if record["indicators"]:
         out.append(f"  {'评分指标' if zh else 'Indicators'}:")
         facts = indicator_facts(tier)
@@ -209,12 +234,25 @@ def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> st
             ind = {**ind, "measure": measure, "max": top}
             meta = names.get(ind["id"])
             label = (meta.name if zh else meta.name_en) if meta else ind["id"]
-            pts = _num(ind["points"]) if ind["points"] is not None else f"{_num(ind['points_min'])}–{_num(ind['points_max'])}"
-            obs = format_value(book, ind["measure"], ind["observed"], lang) if ind["measure"] else ""
+            pts = (
+                _num(ind["points"])
+                if ind["points"] is not None
+                else f"{_num(ind['points_min'])}–{_num(ind['points_max'])}"
+            )
+            obs = (
+                format_value(book, ind["measure"], ind["observed"], lang) if ind["measure"] else ""
+            )
             nxt = ""
             if ind["required"] is not None:
-                nxt = f"，下一档 {format_value(book, ind['measure'], ind['required'], lang)}" if zh else f", next bracket {format_value(book, ind['measure'], ind['required'], lang)}"
-            out.append(f"    {pts}/{_num(ind['max'])}  {label}" + (f"（{'实际' if zh else 'observed'} {obs}{nxt}）" if obs else ""))
+                nxt = (
+                    f"，下一档 {format_value(book, ind['measure'], ind['required'], lang)}"
+                    if zh
+                    else f", next bracket {format_value(book, ind['measure'], ind['required'], lang)}"
+                )
+            out.append(
+                f"    {pts}/{_num(ind['max'])}  {label}"
+                + (f"（{'实际' if zh else 'observed'} {obs}{nxt}）" if obs else "")
+            )
     out.append(f"  {'条件' if zh else 'Conditions'}:")
     depth = _depths(tier.requires)
     cfacts = condition_facts(tier)
@@ -227,7 +265,9 @@ def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> st
             label = measure_name(book, cond["measure"], lang)
         detail = ""
         if isinstance(node, InSet):
-            allowed = "、".join(_enum_label(book.measures[node.measure].args[0], v, lang) for v in node.values)
+            allowed = "、".join(
+                _enum_label(book.measures[node.measure].args[0], v, lang) for v in node.values
+            )
             obs = format_value(book, cond["measure"], cond["observed"], lang)
             detail = f"（{'要求' if zh else 'required'} {allowed}，{'实际' if zh else 'observed'} {obs}）"
         elif cond["op"] and _is_yes_no(book, cond["measure"]):
@@ -236,7 +276,9 @@ def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> st
             req = format_value(book, cond["measure"], cond["required"], lang)
             obs = format_value(book, cond["measure"], cond["observed"], lang)
             detail = f"（{'要求' if zh else 'required'} {_OP[cond['op']]} {req}，{'实际' if zh else 'observed'} {obs}）"
-        out.append(f"    {'  ' * depth.get(cond['id'], 0)}{_MARK[cond['verdict']]} {label or cond['id']}{detail}")
+        out.append(
+            f"    {'  ' * depth.get(cond['id'], 0)}{_MARK[cond['verdict']]} {label or cond['id']}{detail}"
+        )
     if record["path"]:
         out.append(f"  {'达标路径(最少改动)' if zh else 'Path to pass (fewest changes)'}:")
         out.extend(f"    • {step_text(book, s, names, lang)}" for s in record["path"])
