@@ -30,7 +30,7 @@ from feidi.rules._model import (
     scoring_parts,
     walk,
 )
-from feidi.rules._paths import PATH_STEP, PathBuilder
+from feidi.rules._paths import PATH_STEP, PathBuilder, ragged_column
 
 # Static facts of a node (its name, measure, operator, maximum) live in the rulebook, keyed by
 # ``id``; a record carries what varies by firm. (Repeating the strings on a million rows
@@ -192,8 +192,9 @@ class TierLayout:
         assert sc is not None
         return [i.meta.id for i in sc.indicators] if group == "total" else list(sc.groups[group][1])
 
-    def missing(self) -> pl.Expr:
-        """Input fields that are missing and feed an undecided indicator or condition."""
+    def missing_items(self) -> list[tuple[pl.Expr, pl.Expr]]:
+        """(is missing and matters, label) per input column, for ``ragged_column``:
+        input fields that are missing and feed an undecided indicator or condition."""
         fields = rulebook_fields(self.book)
         undecided: dict[str, list[pl.Expr]] = {}  # measure → "some node using it is undecided"
 
@@ -221,15 +222,10 @@ class TierLayout:
         for mid, flags in undecided.items():
             for column in measure_inputs(self.book.measures[mid], fields):
                 by_column.setdefault(column, []).append(pl.any_horizontal(*flags))
-        labels: list[pl.Expr] = []
-        for column in sorted(by_column):
-            label = _label(column, self.fy)
-            labels.append(
-                pl.when(pl.col(column).is_null() & pl.any_horizontal(*by_column[column])).then(
-                    pl.lit(label)
-                )
-            )
-        return _list(labels, pl.String(), drop_nulls=True)
+        return [
+            (pl.col(column).is_null() & pl.any_horizontal(*by_column[column]), pl.lit(_label(column, self.fy)))
+            for column in sorted(by_column)
+        ]
 
     def record(self) -> list[pl.Expr]:
         sc = self.tier.scorecard
@@ -249,7 +245,6 @@ class TierLayout:
             smin.cast(pl.Float64).alias("score_min"),
             smax.cast(pl.Float64).alias("score_max"),
             pl.lit(self.tier.pass_mark, dtype=pl.Float64).alias("pass_mark"),
-            self.missing().alias("missing"),
             self.indicators().alias("indicators"),
             self.conditions().alias("conditions"),
             pl.lit(self.warnings, dtype=pl.List(pl.String)).alias("warnings"),
@@ -263,7 +258,10 @@ class TierLayout:
         staged = self.paths.apply(flat.lazy()).collect()
         return (
             staged.select(*record)
-            .with_columns(self.paths.path_column(staged, steps))
+            .with_columns(
+                ragged_column(staged, self.missing_items(), pl.String(), "missing"),
+                self.paths.path_column(staged, steps),
+            )
             .select(*RECORD_SCHEMA)
         )
 

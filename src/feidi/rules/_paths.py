@@ -563,31 +563,10 @@ class PathBuilder:
     def path_column(self, staged: pl.DataFrame, steps: list[tuple[pl.Expr, pl.Expr]]) -> pl.Series:
         """The ``path`` column for every row of ``staged`` (a list of PATH_STEP per firm).
 
-        ``steps`` come from :meth:`build`, called before :meth:`apply` staged the frame. Built
-        long — each step's rows filtered first, sorted by row, then cut into per-firm lists by
-        offsets — because building every possible step for every firm and dropping nulls cost
-        7× more, and a join back to the firms cost as much again (both measured).
+        ``steps`` come from :meth:`build`, called before :meth:`apply` staged the frame.
         Steps keep their order: score steps, then conditions in rulebook order.
         """
-        n_rows = staged.height
-        row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r")
-        frame = staged.lazy().with_columns(row)
-        parts = [
-            frame.filter(on_path).select(
-                "__r", pl.lit(n, dtype=pl.UInt16).alias("__n"), step.cast(PATH_STEP).alias("step")
-            )
-            for n, (on_path, step) in enumerate(steps)
-        ]
-        if parts:
-            long = pl.concat(parts).sort("__r", "__n").collect()
-        else:
-            long = pl.DataFrame(schema={"__r": pl.UInt32, "__n": pl.UInt16, "step": PATH_STEP})
-        counts = np.bincount(long["__r"].to_numpy(), minlength=n_rows)
-        offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
-        values = long["step"].to_arrow()
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
-        return pl.Series("path", pa.ListArray.from_arrays(offsets, values)).cast(pl.List(PATH_STEP))
+        return ragged_column(staged, steps, PATH_STEP, "path")
 
     def _indicator_step(
         self, iid: str, selections: list[tuple[pl.Expr, pl.Expr]]
@@ -627,6 +606,31 @@ class PathBuilder:
             amount=amount,
             amount_field=field,
         )
+
+
+def ragged_column(frame: pl.DataFrame, items: list[tuple[pl.Expr, pl.Expr]], dtype: pl.DataType, name: str) -> pl.Series:
+    """A list column: for each row, the ``value`` of every ``(condition, value)`` that holds.
+
+    Built long — each item's rows filtered first, sorted by row, then cut into per-row lists
+    by Arrow offsets. Building every item for every row and dropping nulls cost 7× more, and a
+    join back to the rows as much again (both measured): most items hold for few rows.
+    """
+    n_rows = frame.height
+    lazy = frame.lazy().with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"))
+    parts = [
+        lazy.filter(cond).select("__r", pl.lit(n, dtype=pl.UInt16).alias("__n"), value.cast(dtype).alias("__v"))
+        for n, (cond, value) in enumerate(items)
+    ]
+    if parts:
+        long = pl.concat(parts).sort("__r", "__n").collect()
+    else:
+        long = pl.DataFrame(schema={"__r": pl.UInt32, "__n": pl.UInt16, "__v": dtype})
+    counts = np.bincount(long["__r"].to_numpy(), minlength=n_rows)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    values = long["__v"].to_arrow()
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pl.Series(name, pa.ListArray.from_arrays(offsets, values)).cast(pl.List(dtype))
 
 
 def _pick(cond: pl.Expr, a: _Step, b: _Step) -> _Step:
