@@ -223,7 +223,10 @@ class TierLayout:
             for column in measure_inputs(self.book.measures[mid], fields):
                 by_column.setdefault(column, []).append(pl.any_horizontal(*flags))
         return [
-            (pl.col(column).is_null() & pl.any_horizontal(*by_column[column]), pl.lit(_label(column, self.fy)))
+            (
+                pl.col(column).is_null() & pl.any_horizontal(*by_column[column]),
+                pl.lit(_label(column, self.fy)),
+            )
             for column in sorted(by_column)
         ]
 

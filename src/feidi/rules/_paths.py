@@ -608,7 +608,9 @@ class PathBuilder:
         )
 
 
-def ragged_column(frame: pl.DataFrame, items: list[tuple[pl.Expr, pl.Expr]], dtype: pl.DataType, name: str) -> pl.Series:
+def ragged_column(
+    frame: pl.DataFrame, items: list[tuple[pl.Expr, pl.Expr]], dtype: pl.DataType, name: str
+) -> pl.Series:
     """A list column: for each row, the ``value`` of every ``(condition, value)`` that holds.
 
     Built long — each item's rows filtered first, sorted by row, then cut into per-row lists
@@ -618,7 +620,9 @@ def ragged_column(frame: pl.DataFrame, items: list[tuple[pl.Expr, pl.Expr]], dty
     n_rows = frame.height
     lazy = frame.lazy().with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"))
     parts = [
-        lazy.filter(cond).select("__r", pl.lit(n, dtype=pl.UInt16).alias("__n"), value.cast(dtype).alias("__v"))
+        lazy.filter(cond).select(
+            "__r", pl.lit(n, dtype=pl.UInt16).alias("__n"), value.cast(dtype).alias("__v")
+        )
         for n, (cond, value) in enumerate(items)
     ]
     if parts:
