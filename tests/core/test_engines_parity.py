@@ -28,7 +28,7 @@ def _records(engine: str, rulebook: str) -> pl.DataFrame:
 def test_engines_give_identical_records(engine: str, rulebook: str) -> None:
     reference = _records("polars", rulebook)
     assert reference.height == 550 * 3
-    assert (
-        set(reference["verdict"].unique()) == {"pass", "fail", "unknown"} or rulebook != "miit-2022"
-    )
+    # the demo exercises every verdict, so parity covers unknowns and paths too
+    assert sorted(reference["verdict"].unique()) == ["fail", "pass", "unknown"]
+    assert reference["path"].list.len().max() > 0
     assert_frame_equal(_records(engine, rulebook), reference)
