@@ -211,3 +211,35 @@ def test_what_if_paths_pass_across_the_demo_city() -> None:
             if checked >= 40:
                 return
     assert checked >= 20
+
+
+def test_path_group_minimum_step_also_covers_the_total() -> None:
+    """附件1: no IP and no R&D — one high-value patent (+20) meets 创新能力 ≥ 20 and lifts the
+    total from 50 to 70, so the path is that single step (the total needs nothing more)."""
+    firm = dict(
+        ip_class1=0,
+        ip_class1_high_value=0,
+        ip_class1_self_developed=0,
+        ip_class2=0,
+        strategic_emerging=False,
+        rd_institution="none",
+        sci_award_national_rank=float("inf"),
+        sci_award_provincial_rank=float("inf"),
+    )
+    years = dict(
+        y2025=dict(
+            revenue=10000,
+            main_revenue=9000,
+            rd_expense=0,
+            total_assets=10000,
+            total_liabilities=5000,
+            equity_financing=0.0,
+        ),
+        y2024=dict(revenue=9000, main_revenue=8000, equity_financing=0.0),
+        y2023=dict(revenue=8000, main_revenue=7000, equity_financing=0.0),
+    )
+    _, rec = _grade(firm, years, "miit-2022", "innovative")
+    assert (rec["verdict"], rec["score"]) == ("fail", 50.0)
+    assert [(s["id"], s["measure"], s["gain"]) for s in rec["path"]] == [
+        ("ip", "ip_class1_high_value", 20.0)
+    ]

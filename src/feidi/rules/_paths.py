@@ -458,7 +458,7 @@ class PathBuilder:
                 f"{nid}__chosen__{i}",
                 pl.when(k.is_infinite())
                 .then(gains[i] > 0)
-                .otherwise(((rank[i] < k - 1) & (gains[i] > 0)) | (last == n)),
+                .otherwise((k >= 1) & (((rank[i] < k - 1) & (gains[i] > 0)) | (last == n))),
                 base + 8,
             )
         return cost, {i: (chosen[i], use_top) for i in members}

@@ -199,6 +199,23 @@ def summary_line(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -
             if lang == "zh"
             else f"{_num(record['score_min'])}–{_num(record['score_max'])} points"
         )
+    # a group minimum can fail a firm whose total reaches the pass mark: say which
+    if tier.scorecard and verdict != "pass":
+        for cond in record["conditions"]:
+            node = _nodes(tier).get(cond["id"])
+            if (
+                isinstance(node, ScoreAtLeast)
+                and node.group != "total"
+                and cond["verdict"] == "fail"
+            ):
+                gmeta = tier.scorecard.groups[node.group][0]
+                label = gmeta.name if lang == "zh" else gmeta.name_en
+                got = _num(cond["observed"])
+                parts.append(
+                    f"{label} {got} 分 < {_num(node.value)}"
+                    if lang == "zh"
+                    else f"{label} {got} < {_num(node.value)}"
+                )
     line = ", ".join(parts)
     if record["path"]:
         line += " — " + "; ".join(step_text(book, s, names, lang) for s in record["path"])
