@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from feidi.io._issues import Severity
@@ -30,7 +31,7 @@ from feidi.io._parse import (
     region_code_expr,
     text_expr,
 )
-from feidi.reference import CREDIT_CODE_ALPHABET, credit_code_problem, credit_code_valid_expr
+from feidi.reference import CREDIT_CODE_ALPHABET, credit_code_problem
 from feidi.schema import TITLE_SLOTS, Field
 
 __all__ = [
@@ -456,27 +457,25 @@ def credit_code_checks(
 ) -> tuple[pl.DataFrame, list[RowCheck]]:
     """GB 32100 shape and check character, computed once per firm (not once per row).
 
-    The few failing codes are mapped back onto their rows as ``__code_problem``.
+    The few failing codes are mapped back onto their rows (by the firm id :data:`FIRM`, which
+    ``work`` and ``firm_values`` both carry) as ``__code_problem``; when every code is fine
+    there is nothing to map and no check to run.
     """
-    code = pl.col(CREDIT)
-    problem = (
-        pl.when(code.str.len_chars() != 18)
-        .then(pl.lit("length"))
-        .when(~code.str.contains(f"^[{CREDIT_CODE_ALPHABET}]{{18}}$"))
-        .then(pl.lit("alphabet"))
-        .when(~credit_code_valid_expr(CREDIT))
-        .then(pl.lit("check_digit"))
-    )
-    failures = firm_values.select(CREDIT, problem.alias("problem")).filter(
-        pl.col("problem").is_not_null()
-    )
+    failures = firm_values.select(
+        FIRM, CREDIT, _code_problem(firm_values.get_column(CREDIT)).alias("problem")
+    ).filter(pl.col("problem").is_not_null())
+    if failures.height == 0:
+        # Every code is fine: no check can fail, and no column is needed.
+        return work, []
     accepted = {c.strip() for c in accepted_codes}
-    by_code = {
-        c: "accepted" if p == "check_digit" and c in accepted else p
-        for c, p in failures.iter_rows()
+    by_firm = {
+        firm: "accepted" if p == "check_digit" and c in accepted else p
+        for firm, c, p in failures.iter_rows()
     }
     work = work.with_columns(
-        code.replace_strict(by_code, default=None, return_dtype=pl.String).alias("__code_problem")
+        pl.col(FIRM)
+        .replace_strict(by_firm, default=None, return_dtype=pl.String)
+        .alias("__code_problem")
     )
     problem_col = pl.col("__code_problem")
 
@@ -502,6 +501,45 @@ def credit_code_checks(
         )
     )
     return work, checks
+
+
+#: GB 32100 check character weights (3^i mod 31) and character values (alphabet position).
+_CODE_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+_CODE_VALUES = np.zeros(256, dtype=np.int64)
+_CODE_VALUES[np.frombuffer(CREDIT_CODE_ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(
+    len(CREDIT_CODE_ALPHABET)
+)
+_CODE_CHARS = np.frombuffer(CREDIT_CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
+
+
+def _code_problem(codes: pl.Series) -> pl.Series:
+    """Per code: "length", "alphabet", "check_digit" or null (valid or empty).
+
+    The same verdict as ``credit_code_valid_expr``, with the check character computed in
+    NumPy over the codes' bytes (the codes of the right shape are plain ASCII) rather than
+    with 17 string slices per code.
+    """
+    shape_ok = codes.str.contains(f"^[{CREDIT_CODE_ALPHABET}]{{18}}$").fill_null(False)
+    shaped = codes.filter(shape_ok)
+    digit_ok = np.ones(0, dtype=bool)
+    if shaped.len():
+        joined = shaped.str.join("").item()
+        cells = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        total = _CODE_VALUES[cells[:, :17]] @ _CODE_WEIGHTS
+        digit_ok = _CODE_CHARS[(31 - total % 31) % 31] == cells[:, 17]
+    check_ok = pl.Series(np.ones(codes.len(), dtype=bool))
+    check_ok = check_ok.scatter(shape_ok.arg_true(), pl.Series(digit_ok))
+    frame = pl.DataFrame({"code": codes, "shape_ok": shape_ok, "check_ok": check_ok})
+    code = pl.col("code")
+    problem = (
+        pl.when(code.str.len_chars() != 18)
+        .then(pl.lit("length"))
+        .when(~pl.col("shape_ok"))
+        .then(pl.lit("alphabet"))
+        .when(~pl.col("check_ok"))
+        .then(pl.lit("check_digit"))
+    )
+    return frame.select(pl.when(code.is_not_null()).then(problem)).to_series()
 
 
 @dataclass(frozen=True)

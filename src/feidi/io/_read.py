@@ -103,7 +103,7 @@ def frame_to_raw(frame: pl.DataFrame | pl.LazyFrame, file: str) -> RawTable:
     lazy = frame.lazy()
     headers = tuple(lazy.collect_schema().names())
     lazy = lazy.rename({c: f"c{i}" for i, c in enumerate(headers)})
-    data = _collect_tidy(lazy).with_row_index(ROW, offset=2)
+    data = _tidy_typed(lazy.collect(engine="streaming")).with_row_index(ROW, offset=2)
     data = data.with_columns(pl.col(ROW).cast(pl.Int64))
     return RawTable(file=file, headers=headers, header_row=1, data=data)
 
@@ -281,6 +281,25 @@ def _collect_tidy(lazy: pl.LazyFrame) -> pl.DataFrame:
     # Streaming the read and the trimming together keeps one copy of the cells in memory.
     fixes = _tidy_exprs(lazy.collect_schema())
     return (lazy.with_columns(fixes) if fixes else lazy).collect(engine="streaming")
+
+
+def _tidy_typed(frame: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_tidy_cells` for a typed frame, rewriting only the columns that need it.
+
+    A typed file's text columns are nearly always clean already: one read-only pass finds
+    the few with a blank-edged or empty string or a NaN, so the others are not copied.
+    """
+    schema = frame.schema
+    probes: list[pl.Expr] = []
+    for name, dtype in schema.items():
+        if dtype == pl.String:
+            column = pl.col(name)
+            probes.append((column.str.contains(r"^\s|\s$") | (column == "")).any().alias(name))
+        elif dtype.is_float():
+            probes.append(pl.col(name).is_nan().any().alias(name))
+    dirty = frame.select(probes).row(0, named=True) if probes and frame.height else {}
+    fixes = _tidy_exprs({n: d for n, d in schema.items() if dirty.get(n, True)})
+    return frame.with_columns(fixes) if fixes else frame
 
 
 def _tidy_exprs(schema: Mapping[str, pl.DataType]) -> list[pl.Expr]:

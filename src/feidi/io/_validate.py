@@ -216,11 +216,11 @@ def _check(
         )
 
     work, checks = parse_fields(work, [layout.fields[name] for name in layout.source])
-    work, firm_values = _combine_firm_fields(work, layout)
+    work, firm_values, clashing = _combine_firm_fields(work, layout)
     work, code_checks = credit_code_checks(work, firm_values, accepted_codes)
     _run_row_checks(work, checks + code_checks, layout, log)
     _check_duplicate_years(work, firm_values, layout, log)
-    _check_conflicts(work, layout, log)
+    _check_conflicts(work, clashing, layout, log)
     _check_years_per_firm(work, firm_values, layout, log)
 
     report = log.report(
@@ -351,26 +351,94 @@ def _log_rows(
 # --- keys and per-enterprise fields -------------------------------------------------------
 
 
-def _combine_firm_fields(work: pl.DataFrame, layout: _Layout) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _combine_firm_fields(
+    work: pl.DataFrame, layout: _Layout
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.Series]]:
     """One row per credit code, in order of first appearance: first row, year counts and the
     first non-empty value of each per-enterprise field (so a field given on any one row is
-    the firm's value; :func:`_check_conflicts` makes sure no other row disagrees).
+    the firm's value), and, per field, the firms where another row disagrees (see
+    :func:`_clashing_firms`).
 
-    Rows get ``__firm``, a dense integer id per credit code: grouping and sorting by an
-    integer is several times faster than by an 18-character string.
+    Rows get ``__firm``, a dense integer id per credit code numbered in order of first
+    appearance: grouping and sorting by an integer is several times faster than by an
+    18-character string, and a file listing each firm's years together is then already
+    sorted by it, so the per-firm work runs over contiguous rows without copying the frame.
     """
-    work = work.with_columns(pl.col(CREDIT).cast(pl.Categorical).to_physical().alias(FIRM))
+    firm = _firm_ids(work.get_column(CREDIT))
+    grouped = firm.null_count() == 0 and firm.is_sorted()
+    if grouped:
+        firm = firm.set_sorted()
+    work = work.with_columns(firm)
+    fields = layout.present_fields("firm")
+    # Only the columns needed (a frame-wide group_by would rechunk every column).
+    by_firm = work.select(FIRM, CREDIT, ROW, YEAR, *[f.name for f in fields])
+    if not grouped:
+        by_firm = (
+            by_firm.filter(pl.col(FIRM).is_not_null())
+            .sort(FIRM, maintain_order=True)
+            .with_columns(pl.col(FIRM).set_sorted())
+        )
     aggs: list[pl.Expr] = [
         pl.col(CREDIT).first(),
         pl.col(ROW).min(),
         pl.col(YEAR).drop_nulls().n_unique().alias("__years"),
         pl.col(YEAR).count().alias("__year_rows"),
     ]
-    aggs += [pl.col(f.name).first(ignore_nulls=True) for f in layout.present_fields("firm")]
-    # Group first and drop the null-code group after: filtering every column of a
-    # province-sized frame first would copy it.
-    firm_values = work.group_by(FIRM).agg(aggs).filter(pl.col(FIRM).is_not_null()).sort(ROW)
-    return work, firm_values
+    aggs += [pl.col(f.name).first(ignore_nulls=True) for f in fields]
+    # Ids follow first appearance, so ordering by id is ordering by first row.
+    firm_values = by_firm.group_by(FIRM, maintain_order=True).agg(aggs).sort(FIRM)
+    clashing = _clashing_firms(by_firm, fields)
+    del by_firm
+    return work, firm_values, clashing
+
+
+def _firm_ids(codes: pl.Series) -> pl.Series:
+    """Dense UInt32 id per credit code, 0, 1, … in order of first appearance (null: no code).
+
+    When each firm's rows are together (the usual layout), the id is the number of the run
+    of equal codes, which needs no hashing of the 3,000,000 codes.
+    """
+    if codes.len() and codes.null_count() == 0:
+        starts = codes.ne_missing(codes.shift())
+        heads = codes.filter(starts)
+        if heads.n_unique() == heads.len():
+            return (starts.cum_sum() - 1).cast(pl.UInt32).alias(FIRM)
+    physical = codes.cast(pl.Categorical).to_physical()
+    seen = physical.drop_nulls().unique(maintain_order=True)
+    ids = pl.int_range(seen.len(), dtype=pl.UInt32, eager=True)
+    return physical.replace_strict(seen, ids, default=None, return_dtype=pl.UInt32).alias(FIRM)
+
+
+def _differs(name: str) -> pl.Expr:
+    """True on a non-empty cell differing from the previous non-empty cell of the same firm
+    (rows sorted by firm): a firm has two different values exactly when this is true on one
+    of its rows.
+    """
+    value = pl.col(name)
+    given = value.is_not_null()
+    previous_firm = pl.when(given).then(pl.col(FIRM)).shift().forward_fill()
+    previous_value = value.shift().forward_fill()
+    return given & (previous_firm == pl.col(FIRM)) & (value != previous_value)
+
+
+def _clashing_firms(by_firm: pl.DataFrame, fields: list[Field]) -> dict[str, pl.Series]:
+    """Per field, the firms with two different non-empty values, by the row of the first
+    disagreeing cell. ``by_firm`` is sorted by firm (file order within a firm).
+
+    One vectorised pass tells which fields have any conflict; only those are looked at again.
+    """
+    if not fields or by_firm.height == 0:
+        return {}
+    found = by_firm.select(_differs(f.name).any().alias(f.name) for f in fields).row(0, named=True)
+    return {
+        f.name: by_firm.filter(_differs(f.name))
+        .group_by(FIRM)
+        .agg(pl.col(ROW).min())
+        .sort(ROW)
+        .get_column(FIRM)
+        for f in fields
+        if found[f.name]
+    }
 
 
 def _check_duplicate_years(
@@ -398,34 +466,22 @@ def _check_duplicate_years(
     )
 
 
-def _check_conflicts(work: pl.DataFrame, layout: _Layout, log: IssueLog) -> None:
+def _check_conflicts(
+    work: pl.DataFrame, clashing: dict[str, pl.Series], layout: _Layout, log: IssueLog
+) -> None:
     """Two different non-empty values of a per-enterprise field for one firm.
 
-    With the rows sorted by firm, a firm has two different values exactly when two of its
-    adjacent non-empty values differ — one vectorised comparison per field.
+    ``clashing`` (from :func:`_combine_firm_fields`) lists, per field, the firms concerned
+    by the row of their first disagreeing cell.
     """
-    fields = layout.present_fields("firm")
-    if not fields:
-        return
-    by_firm = (
-        work.select(FIRM, ROW, *[f.name for f in fields])
-        .filter(pl.col(FIRM).is_not_null())
-        .sort(FIRM, maintain_order=True)
-    )
     code = "firm_field.conflict"
-    for f in fields:
-        given = by_firm.filter(pl.col(f.name).is_not_null())
-        differs = (pl.col(FIRM) == pl.col(FIRM).shift()) & (
-            pl.col(f.name) != pl.col(f.name).shift()
-        )
-        clashing = (
-            given.filter(differs).group_by(FIRM).agg(pl.col(ROW).min()).sort(ROW).get_column(FIRM)
-        )
-        if clashing.len() == 0:
+    for f in layout.present_fields("firm"):
+        firms = clashing.get(f.name)
+        if firms is None or firms.len() == 0:
             continue
         room = log.room(code)
-        log.count_unlisted(code, clashing.len() - min(room, clashing.len()))
-        listed = clashing.head(room)
+        log.count_unlisted(code, firms.len() - min(room, firms.len()))
+        listed = firms.head(room)
         if listed.len():
             _log_conflicts(work, listed, f, layout, log)
 
