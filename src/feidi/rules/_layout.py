@@ -106,6 +106,10 @@ class TierLayout:
         self.book, self.tier, self.fy, self.warnings = book, tier, fiscal_year, warnings
         self.t = tier.id
         self.paths = PathBuilder(book, tier, fiscal_year)
+        self._compiled: (
+            tuple[list[pl.Expr], list[tuple[pl.Expr, pl.Expr]], list[tuple[pl.Expr, pl.Expr]]]
+            | None
+        ) = None
 
     def indicators(self) -> pl.Expr:
         sc = self.tier.scorecard
@@ -253,16 +257,24 @@ class TierLayout:
             pl.lit(self.warnings, dtype=pl.List(pl.String)).alias("warnings"),
         ]
 
+    def compile(
+        self,
+    ) -> tuple[list[pl.Expr], list[tuple[pl.Expr, pl.Expr]], list[tuple[pl.Expr, pl.Expr]]]:
+        """The record expressions, the path steps and the missing-field items, built once."""
+        if self._compiled is None:
+            steps = self.paths.build()  # adds the path's staged columns
+            self._compiled = (self.record(), steps, self.missing_items())
+        return self._compiled
+
     def frame(self, flat: pl.DataFrame) -> pl.DataFrame:
         """This tier's records for a batch of firms, in the batch's order."""
-        record = self.record()
-        steps = self.paths.build()  # adds the path's staged columns
+        record, steps, missing = self.compile()
         # materialised once: both the record and the path read it
         staged = self.paths.apply(flat.lazy()).collect()
         return (
             staged.select(*record)
             .with_columns(
-                ragged_column(staged, self.missing_items(), pl.String(), "missing"),
+                ragged_column(staged, missing, pl.String(), "missing"),
                 self.paths.path_column(staged, steps),
             )
             .select(*RECORD_SCHEMA)
@@ -293,19 +305,22 @@ def _label(column: str, fiscal_year: int) -> str:
     return column
 
 
-def layout_records(
-    flat: pl.DataFrame,
-    book: Rulebook,
-    tiers: tuple[str, ...],
-    fiscal_year: int,
-    warnings: list[str],
-) -> pl.DataFrame:
-    """One record per firm × tier for a batch of firms: tier by tier, firms in input order.
+class RecordLayout:
+    """Lays batches of flat results out as records; built once per evaluation."""
 
-    (Interleaving firm by firm would mean sorting nested columns: it doubled the time.)
-    """
-    parts = [TierLayout(book, book.tiers[t], fiscal_year, warnings).frame(flat) for t in tiers]
-    return pl.concat(parts, how="vertical")
+    def __init__(
+        self, book: Rulebook, tiers: tuple[str, ...], fiscal_year: int, warnings: list[str]
+    ) -> None:
+        self.tiers = [TierLayout(book, book.tiers[t], fiscal_year, warnings) for t in tiers]
+        for t in self.tiers:  # build every expression now: batches are laid out on threads
+            t.compile()
+
+    def __call__(self, flat: pl.DataFrame) -> pl.DataFrame:
+        """One record per firm × tier for a batch of firms: tier by tier, firms in input order.
+
+        (Interleaving firm by firm would mean sorting nested columns: it doubled the time.)
+        """
+        return pl.concat([t.frame(flat) for t in self.tiers], how="vertical")
 
 
 def input_columns(book: Rulebook, tiers: tuple[str, ...]) -> list[str]:
