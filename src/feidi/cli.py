@@ -156,8 +156,19 @@ def _check_rulebook(rulebook: str) -> Any:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+def _me() -> str:
+    """How the user called us, so a suggested command can be pasted as it is."""
+    return sys.argv[0] if Path(sys.argv[0]).name == "feidi" else "feidi"
+
+
 def _read(
-    path: Path, book: Any, accept: Path | None, sheet: str | None, report_path: Path | None
+    path: Path,
+    book: Any,
+    accept: Path | None,
+    sheet: str | None,
+    report_path: Path | None,
+    *,
+    quiet: bool = False,
 ) -> Any:
     try:
         data, report = read_dataset(
@@ -171,7 +182,11 @@ def _read(
             "[red]输入有错误，未评价、未写出任何结果 / the input has errors: nothing was graded or written[/red]"
         )
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    if report.warnings:
+    if report.warnings and quiet:
+        err.print(
+            f"[yellow]{len(report.warnings)} 个警告，详见 / warnings, see: {_me()} validate {path}[/yellow]"
+        )
+    elif report.warnings:
         _show_report(report, limit=10)
     if report_path:
         write_report(report, report_path)
@@ -369,7 +384,7 @@ def explain_cmd(
     """一家企业的完整评价过程 / one firm's full trace (with --set for a what-if)."""
     as_of_date = _date(as_of)
     book = _check_rulebook(rulebook)
-    data = _read(input, book, accept_codes, sheet, None)
+    data = _read(input, book, accept_codes, sheet, None, quiet=True)
     tiers = tuple(tier) if tier else None
     changes = _parse_changes(set_ or [])
     known = set(data.firms["credit_code"].to_list())
@@ -471,7 +486,7 @@ def demo_cmd(
         (pl.col("tier") == "specialized") & (pl.col("verdict") == "fail")
     )["credit_code"][0]
     console.print(
-        f"试试 / try: feidi explain {inputs['xlsx']} -c {code} --as-of {DEMO_AS_OF} --tier specialized"
+        f"试试 / try: {_me()} explain {inputs['xlsx']} -c {code} --as-of {DEMO_AS_OF} --tier specialized"
     )
 
 
