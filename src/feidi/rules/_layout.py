@@ -27,6 +27,7 @@ from feidi.rules._model import (
     SumOf,
     Tier,
     Value,
+    scored_measure,
     scoring_parts,
     walk,
 )
@@ -123,7 +124,7 @@ class TierLayout:
                     pl.col(ncol(self.t, ind.meta.id, "hi")),
                 )
                 s = ind.scoring
-                measure = s.measure if isinstance(s, Brackets | Value) else None
+                measure = scored_measure(s)
                 observed = (
                     pl.col(mcol(measure, "obs")) if measure else pl.lit(None, dtype=pl.Float64)
                 )

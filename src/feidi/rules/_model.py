@@ -245,3 +245,18 @@ def scoring_parts(ind: Indicator) -> list[Indicator]:
         for part in ind.scoring.parts:
             out.extend(scoring_parts(part))
     return out
+
+
+def scored_measure(s: Scoring) -> str | None:
+    """The one measure a scoring reads, when it reads exactly one (its "observed" value).
+
+    Brackets and values read one; options and items do when all their conditions test the
+    same measure (研发机构级别, 主导产品所属领域); an IP indicator over four counts reads none.
+    """
+    if isinstance(s, Brackets | Value):
+        return s.measure
+    if isinstance(s, Options | Items):
+        conds = [c for _, c in (s.options if isinstance(s, Options) else s.items)]
+        measures = {n.measure for c in conds for n in walk(c) if isinstance(n, Compare | InSet)}
+        return measures.pop() if len(measures) == 1 else None
+    return None

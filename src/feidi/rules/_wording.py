@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from feidi.rules._model import (
-    Brackets,
     Compare,
     Condition,
     InSet,
@@ -22,7 +21,7 @@ from feidi.rules._model import (
     Rulebook,
     ScoreAtLeast,
     Tier,
-    Value,
+    scored_measure,
     scoring_parts,
     walk,
 )
@@ -57,7 +56,7 @@ def indicator_facts(tier: Tier) -> dict[str, tuple[str | None, float]]:
     for top in tier.scorecard.indicators if tier.scorecard else ():
         for ind in scoring_parts(top):
             s = ind.scoring
-            out[ind.meta.id] = (s.measure if isinstance(s, Brackets | Value) else None, ind.max)
+            out[ind.meta.id] = (scored_measure(s), ind.max)
     return out
 
 
