@@ -331,9 +331,4 @@ def input_columns(book: Rulebook, tiers: tuple[str, ...]) -> list[str]:
     for t in tiers:
         for mid in used_measures(book.tiers[t]):
             cols.update(measure_inputs(book.measures[mid], fields))
-            m = book.measures[mid]
-            if m.kind == "ratio":
-                cols.update(f"{a}__y{m.year}" for a in m.args)
-            if m.kind == "growth":
-                cols.update(f"{m.args[0]}__y{m.year + k}" for k in (0, 1))
     return sorted(cols)

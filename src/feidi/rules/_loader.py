@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 
@@ -28,6 +28,7 @@ from feidi.rules._model import (
     InSet,
     Items,
     Measure,
+    MeasureKind,
     Meta,
     Op,
     Options,
@@ -46,19 +47,7 @@ from feidi.schema import Field
 __all__ = ["RulebookError", "available_rulebooks", "load_rulebook", "parse_rulebook"]
 
 _OPS: tuple[Op, ...] = ("at_least", "at_most", "greater_than", "less_than")
-_MEASURE_KINDS = (
-    "field",
-    "ratio",
-    "growth",
-    "mean_growth",
-    "cagr",
-    "sum",
-    "mean",
-    "title",
-    "any_of",
-    "present",
-    "ordinal",
-)
+_MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)  # one list: the model's
 
 
 class RulebookError(ValueError):

@@ -130,7 +130,7 @@ def _enum_label(field: str, key: str, lang: Lang) -> str:
     return key
 
 
-def _title(record: Mapping[str, Any], tier: Tier, lang: Lang) -> str:
+def _title(tier: Tier, lang: Lang) -> str:
     return tier.name if lang == "zh" else tier.name_en
 
 
@@ -179,7 +179,7 @@ def summary_line(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -
     """One line per firm × tier, as in the issue's example."""
     tier = book.tiers[record["tier"]]
     names = _index(tier)
-    head = _title(record, tier, lang)
+    head = _title(tier, lang)
     verdict = record["verdict"]
     parts = [f"{head}: {_VERDICT[lang][verdict]}"]
     score, mark = record["score"], record["pass_mark"]
@@ -230,7 +230,7 @@ def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> st
     nodes = _nodes(tier)
     zh = lang == "zh"
     out = [
-        f"{record['credit_code']} {record.get('name') or ''} — {_title(record, tier, lang)}（{book.id}，{tier.article}）",
+        f"{record['credit_code']} {record.get('name') or ''} — {_title(tier, lang)}（{book.id}，{tier.article}）",
         f"  {'结论' if zh else 'Verdict'}: {_VERDICT[lang][record['verdict']]}",
     ]
     if record["score_min"] is not None:
