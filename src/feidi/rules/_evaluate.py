@@ -157,7 +157,9 @@ def evaluate(
     if engine == "duckdb" and session is None:
         import duckdb
 
-        session = duckdb.connect()  # both frames must live on one connection to be joined
+        # one connection for both frames (to join them); a memory cap so DuckDB spills rather
+        # than holding a province's flat result (≈330 columns) beside the layout
+        session = duckdb.connect(config={"memory_limit": "1536MB"})
     wide = wide_frame(
         _to_engine(firms, engine, session),
         _to_engine(data.financials, engine, session),
@@ -185,8 +187,21 @@ def evaluate(
             for start in range(0, wide_df.height, size):
                 part = nw.from_native(wide_df.slice(start, size).lazy())
                 yield compiled.apply(part, keep=keep).collect().to_native()
+    elif engine == "duckdb":
+        # DuckDB streams the flat result in input order, batch by batch (bounded memory).
+        ordered = wide.join(
+            _to_engine(order.with_columns(pl.col("__order").cast(pl.Int64)), engine, session),
+            on="credit_code",
+            how="left",
+        )
+        relation = compiled.apply(ordered, keep=(*keep, "__order")).to_native().order("__order")
+
+        def chunks(size: int) -> Iterator[pl.DataFrame]:
+            reader = relation.to_arrow_reader(size)
+            for batch in reader:
+                yield pl.from_arrow(batch).drop("__order")  # type: ignore[union-attr]
     else:
-        # Other engines compute the whole flat result; it comes back in input order.
+        # Spark computes the whole flat result on the cluster; it comes back in input order.
         flat_all = compiled.apply(wide, keep=keep).collect("polars").to_native()
         flat_all = (
             flat_all.join(order, on="credit_code", how="left").sort("__order").drop("__order")
