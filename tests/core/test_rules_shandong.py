@@ -23,28 +23,43 @@ def _file(tmp_path: Path, rows: list[str]) -> Path:
 
 def test_shandong_special_score_from_its_own_fields(tmp_path: Path) -> None:
     a, b, c = CODES
-    src = _file(tmp_path, [
-        # 省级重点产业链 4 + 3 items (2 each, capped) 4 + share 12% > 10% 4 + 新三板 3 = 15
-        f"{a},2025,5000,4500,省级重点产业链,3,12,,,新三板",
-        # 县级 1 + one item 2 + share exactly 10% is not "> 10%", national rank 8 ≤ 10 → 3
-        # + 上市辅导备案 (unconfirmed option, 0 points) = 6
-        f"{b},2025,5000,4500,县级重点产业,1,10,8,,上市辅导备案",
-        # nothing known: every sub-indicator spans its range, 0–15
-        f"{c},2025,5000,4500,,,,,,",
-    ])
+    src = _file(
+        tmp_path,
+        [
+            # 省级重点产业链 4 + 3 items (2 each, capped) 4 + share 12% > 10% 4 + 新三板 3 = 15
+            f"{a},2025,5000,4500,省级重点产业链,3,12,,,新三板",
+            # 县级 1 + one item 2 + share exactly 10% is not "> 10%", national rank 8 ≤ 10 → 3
+            # + 上市辅导备案 (unconfirmed option, 0 points) = 6
+            f"{b},2025,5000,4500,县级重点产业,1,10,8,,上市辅导备案",
+            # nothing known: every sub-indicator spans its range, 0–15
+            f"{c},2025,5000,4500,,,,,,",
+        ],
+    )
     book = load_rulebook("shandong-2022")
     data, _ = read_dataset(src, extra_fields=tuple(book.inputs))
     assert data.firms["sd_listing"].to_list() == ["neeq", "tutoring", None]
     records = evaluate(data, book, date(2026, 3, 1), tiers=("specialized",)).records().collect()
     parts = ("special", "key_industry", "innovative_operations", "niche_position", "listing")
     got = {
-        r["credit_code"]: {i["id"]: (i["points_min"], i["points_max"]) for i in r["indicators"] if i["id"] in parts}
+        r["credit_code"]: {
+            i["id"]: (i["points_min"], i["points_max"]) for i in r["indicators"] if i["id"] in parts
+        }
         for r in records.iter_rows(named=True)
     }
-    assert got[a] == {"special": (15.0, 15.0), "key_industry": (4.0, 4.0), "innovative_operations": (4.0, 4.0),
-                      "niche_position": (4.0, 4.0), "listing": (3.0, 3.0)}
-    assert got[b] == {"special": (6.0, 6.0), "key_industry": (1.0, 1.0), "innovative_operations": (2.0, 2.0),
-                      "niche_position": (3.0, 3.0), "listing": (0.0, 0.0)}
+    assert got[a] == {
+        "special": (15.0, 15.0),
+        "key_industry": (4.0, 4.0),
+        "innovative_operations": (4.0, 4.0),
+        "niche_position": (4.0, 4.0),
+        "listing": (3.0, 3.0),
+    }
+    assert got[b] == {
+        "special": (6.0, 6.0),
+        "key_industry": (1.0, 1.0),
+        "innovative_operations": (2.0, 2.0),
+        "niche_position": (3.0, 3.0),
+        "listing": (0.0, 0.0),
+    }
     assert got[c]["special"] == (0.0, 15.0)
 
 
