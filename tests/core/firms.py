@@ -74,7 +74,6 @@ def firm_row(
 
 def dataset(
     firms: list[dict[str, Any]],
-    years: dict[int, list[dict[str, Any]]] | None = None,
     financials: list[dict[str, Any]] | None = None,
 ) -> Data:
     """``financials``: rows with credit_code, year and year fields (others unknown)."""
