@@ -95,7 +95,7 @@ class _TierCompiler:
         """(definitely holds, possibly holds) of a comparison."""
         if isinstance(c, InSet):
             order = self.orders[c.measure]
-            codes = [float(order.index(v)) for v in c.values]
+            codes = c.ranks(order)
             obs = nw.col(mcol(c.measure, "obs"))
             inside = obs.is_in(codes).fill_null(value=False)
             return inside, inside | obs.is_null()
@@ -183,9 +183,7 @@ class _TierCompiler:
 
     # --- the requirement tree (reads indicator columns) ----------------------------------
     def score(self, sc: Scorecard, group: str) -> tuple[nw.Expr, nw.Expr]:
-        members = (
-            [i.meta.id for i in sc.indicators] if group == "total" else list(sc.groups[group][1])
-        )
+        members = sc.members(group)
         t = self.tier.id
         # a sum of points is a derived value: rounded to 6 decimals like every other one, so
         # the order of addition (engines differ) cannot move a firm across a threshold

@@ -166,11 +166,12 @@ class TierLayout:
                 measure, op, required = (
                     node.measure,
                     "in",
-                    float(min(order.index(v) for v in node.values)),
+                    min(node.ranks(order)),
                 )
                 observed = pl.col(mcol(measure, "obs"))
             elif isinstance(node, ScoreAtLeast):
-                members = self._members(node.group)
+                assert self.tier.scorecard is not None
+                members = self.tier.scorecard.members(node.group)
                 los = [pl.col(ncol(self.t, i, "lo")) for i in members]
                 his = [pl.col(ncol(self.t, i, "hi")) for i in members]
                 lo, hi = pl.sum_horizontal(*los).round(6), pl.sum_horizontal(*his).round(6)
@@ -191,11 +192,6 @@ class TierLayout:
                 )
             )
         return _list(items, CONDITION)
-
-    def _members(self, group: str) -> list[str]:
-        sc = self.tier.scorecard
-        assert sc is not None
-        return [i.meta.id for i in sc.indicators] if group == "total" else list(sc.groups[group][1])
 
     def missing_items(self) -> list[tuple[pl.Expr, pl.Expr]]:
         """(is missing and matters, label) per input column, for ``ragged_column``:

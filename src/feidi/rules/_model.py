@@ -80,6 +80,10 @@ class InSet:
     measure: str
     values: tuple[str, ...]
 
+    def ranks(self, order: tuple[str, ...]) -> list[float]:
+        """The allowed values as ranks of the ordinal measure (how the engine stores it)."""
+        return [float(order.index(v)) for v in self.values]
+
 
 @dataclass(frozen=True, slots=True)
 class ScoreAtLeast:
@@ -173,6 +177,14 @@ class Scorecard:
     @property
     def max(self) -> float:
         return sum(i.max for i in self.indicators)
+
+    def members(self, group: str) -> list[str]:
+        """Indicator ids a score threshold adds up: all for ``"total"``, else the group's."""
+        return (
+            [i.meta.id for i in self.indicators]
+            if group == "total"
+            else list(self.groups[group][1])
+        )
 
 
 @dataclass(frozen=True, slots=True)

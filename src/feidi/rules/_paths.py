@@ -224,7 +224,7 @@ class PathBuilder:
             return c.measure, c.op, c.value
         if isinstance(c, InSet):
             order = self.book.measures[c.measure].order
-            return c.measure, "in", float(min(order.index(v) for v in c.values))
+            return c.measure, "in", min(c.ranks(order))
         if isinstance(c, AnyOf | AllOf) and c.children:
             return self._condition_target(c.children[0])
         return None, None, None
@@ -318,7 +318,7 @@ class PathBuilder:
             }[c.op]
         if isinstance(c, InSet):
             order = self.book.measures[c.measure].order
-            codes = [float(order.index(v)) for v in c.values]
+            codes = c.ranks(order)
             return pl.col(mcol(c.measure, "obs")).is_in(codes).fill_null(value=False)
         if isinstance(c, AllOf):
             return pl.all_horizontal(*[self._cond_def(k) for k in c.children])
@@ -351,11 +351,7 @@ class PathBuilder:
         sc = self.tier.scorecard
         assert sc is not None
         nid = node.meta.id
-        members = (
-            [i.meta.id for i in sc.indicators]
-            if node.group == "total"
-            else list(sc.groups[node.group][1])
-        )
+        members = sc.members(node.group)
         deficit = pl.lit(node.value) - pl.sum_horizontal(*[self._lo(i) for i in members])
         taken: dict[str, pl.Expr] = {}
         for iid, picks in (credited or {}).items():
@@ -589,7 +585,7 @@ class PathBuilder:
     def _leaf_step(self, c: Compare | InSet, here: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         if isinstance(c, InSet):
             order = self.book.measures[c.measure].order
-            op, required = "in", float(min(order.index(v) for v in c.values))
+            op, required = "in", min(c.ranks(order))
             amount, field = _null_f(), _lit_str(None)
         else:
             op, required = c.op, c.value

@@ -215,11 +215,7 @@ class FirmInterpreter:
 
     def score(self, tier: Tier, group: str) -> Interval:
         assert tier.scorecard is not None
-        members = (
-            [i.meta.id for i in tier.scorecard.indicators]
-            if group == "total"
-            else tier.scorecard.groups[group][1]
-        )
+        members = tier.scorecard.members(group)
         pts = self.points(tier)
         return _r(sum(pts[m][0] for m in members)), _r(sum(pts[m][1] for m in members))
 
