@@ -81,7 +81,7 @@ def generate_firms(
 
 
 def generate_demo_city(
-    *, seed: int = DEMO_SEED, n_local: int = 3000, n_enclave: int = 300
+    *, seed: int = DEMO_SEED, n_local: int = 3000, n_enclave: int = 300, n_years: int = 3
 ) -> pl.DataFrame:
     """The demo city: one row per firm × fiscal year (2023, 2024, 2025).
 
@@ -92,9 +92,10 @@ def generate_demo_city(
     one to three empty cells, which the grader must treat as unknown.
 
     The same generator as :func:`generate_firms`:
-    ``generate_demo_city()`` equals ``generate_firms(3300, seed=DEMO_SEED)``.
+    ``generate_demo_city()`` equals ``generate_firms(3300, seed=DEMO_SEED)``. ``n_years=5``
+    (2021-2025) lets the web demo grade three as-of years.
     """
-    return generate(n_local, n_enclave, seed=seed, n_years=3, last_year=DEMO_AS_OF.year - 1)
+    return generate(n_local, n_enclave, seed=seed, n_years=n_years, last_year=DEMO_AS_OF.year - 1)
 
 
 def write_demo_inputs(directory: Path, *, seed: int = DEMO_SEED) -> dict[str, Path]:

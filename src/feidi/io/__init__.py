@@ -7,7 +7,14 @@ every problem with its file, row, column, value and a bilingual reason.
 """
 
 from feidi.io._issues import ISSUE_CAP, InputError, InputReport, Issue, write_report
-from feidi.io._validate import Dataset, dataset_from_frame, read_dataset, validate_file
+from feidi.io._parse import flag_column
+from feidi.io._validate import (
+    Dataset,
+    dataset_from_frame,
+    empty_dataset,
+    read_dataset,
+    validate_file,
+)
 
 __all__ = [
     "ISSUE_CAP",
@@ -16,6 +23,8 @@ __all__ = [
     "InputReport",
     "Issue",
     "dataset_from_frame",
+    "empty_dataset",
+    "flag_column",
     "read_dataset",
     "validate_file",
     "write_report",

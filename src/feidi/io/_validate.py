@@ -632,3 +632,29 @@ def _title_columns() -> list[str]:
         out += [title_date_column(level, s) for s in range(1, TITLE_SLOTS + 1)]
         out.append(title_undated_column(level))
     return out
+
+
+def empty_dataset(extra_fields: tuple[Field, ...] = ()) -> Dataset:
+    """A :class:`Dataset` with no rows but every column, typed as :func:`read_dataset` types it.
+
+    Stores that keep normalised rows (the web platform's database) rebuild frames against
+    this schema, so a column no stored row happens to carry still has its proper type.
+
+    Examples
+    --------
+    >>> d = empty_dataset()
+    >>> d.firms.height, d.firms.schema["title_specialized_1"], d.financials.schema["revenue"]
+    (0, Int32, Float64)
+    """
+    from feidi.reference import make_credit_code
+
+    # One synthetic, fully present row through the real pipeline: the schema then follows
+    # whatever _build_dataset derives (flags, title slots) without a second description.
+    fields = _fields(extra_fields)
+    row: dict[str, list[object]] = {f.name: [None] for f in fields if f.scope != "key"}
+    row[CREDIT] = [make_credit_code("91000000MA0000000")]
+    row[YEAR] = ["2000"]
+    dataset, _ = dataset_from_frame(
+        pl.DataFrame(row, schema={k: pl.String for k in row}), extra_fields=extra_fields
+    )
+    return Dataset(firms=dataset.firms.clear(), financials=dataset.financials.clear())

@@ -11,8 +11,18 @@ from feidi.rules._layout import CONDITION, INDICATOR, RECORD_SCHEMA
 from feidi.rules._loader import RulebookError, available_rulebooks, load_rulebook, parse_rulebook
 from feidi.rules._model import Rulebook, Tier
 from feidi.rules._paths import PATH_STEP
+from feidi.rules._titles import TitleGrant, review_due, title_grants
 from feidi.rules._whatif import apply_changes, path_changes, what_if
-from feidi.rules._wording import describe, format_value, measure_name, summary_line
+from feidi.rules._wording import (
+    ConditionLine,
+    Explanation,
+    IndicatorLine,
+    describe,
+    explain,
+    format_value,
+    measure_name,
+    summary_line,
+)
 
 __all__ = [
     "CONDITION",
@@ -20,22 +30,29 @@ __all__ = [
     "INDICATOR",
     "PATH_STEP",
     "RECORD_SCHEMA",
+    "ConditionLine",
     "Engine",
     "Evaluation",
+    "Explanation",
     "FirmData",
+    "IndicatorLine",
     "Rulebook",
     "RulebookError",
     "Tier",
+    "TitleGrant",
     "apply_changes",
     "available_rulebooks",
     "compile_rulebook",
     "describe",
     "evaluate",
+    "explain",
     "format_value",
     "load_rulebook",
     "measure_name",
     "parse_rulebook",
     "path_changes",
+    "review_due",
     "summary_line",
+    "title_grants",
     "what_if",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from feidi.rules._model import (
@@ -223,85 +224,181 @@ def summary_line(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -
     return line
 
 
-def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> str:
-    """The full, readable trace of one firm × tier."""
+@dataclass(frozen=True)
+class IndicatorLine:
+    """One scored indicator of a record, in words."""
+
+    id: str
+    label: str
+    points: str
+    max: str
+    observed: str
+    next_bracket: str
+
+
+@dataclass(frozen=True)
+class ConditionLine:
+    """One condition of a record's requirement tree, in words; ``depth`` 0 is the root."""
+
+    id: str
+    label: str
+    verdict: str
+    mark: str
+    depth: int
+    required: str
+    observed: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything :func:`describe` prints, as data a page can lay out."""
+
+    title: str
+    source: str
+    verdict: str
+    verdict_text: str
+    score: str | None
+    pass_mark: str | None
+    indicators: tuple[IndicatorLine, ...]
+    conditions: tuple[ConditionLine, ...]
+    path: tuple[str, ...]
+    missing: tuple[str, ...]
+    warnings: tuple[str, ...]
+    summary: str
+
+
+def explain(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> Explanation:
+    """The trace of one firm × tier as structured wording (used by :func:`describe` and pages).
+
+    Examples
+    --------
+    >>> from feidi.rules import load_rulebook
+    >>> book = load_rulebook("miit-2022")
+    >>> rec = {"credit_code": "X", "tier": "innovative", "verdict": "unknown", "score": None,
+    ...        "score_min": None, "score_max": None, "pass_mark": None, "missing": ["revenue"],
+    ...        "indicators": [], "conditions": [], "path": [], "warnings": []}
+    >>> e = explain(book, rec, "en")
+    >>> e.verdict_text, e.missing
+    ('unknown (data missing)', ('revenue',))
+    """
     tier = book.tiers[record["tier"]]
     names = _index(tier)
     nodes = _nodes(tier)
     zh = lang == "zh"
-    out = [
-        f"{record['credit_code']} {record.get('name') or ''} — {_title(tier, lang)}（{book.id}，{tier.article}）",
-        f"  {'结论' if zh else 'Verdict'}: {_VERDICT[lang][record['verdict']]}",
-    ]
+    score = mark = None
     if record["score_min"] is not None:
         score = (
             _num(record["score"])
             if record["score"] is not None
             else f"{_num(record['score_min'])}–{_num(record['score_max'])}"
         )
-        out.append(
-            f"  {'得分' if zh else 'Score'}: {score} / {'合格线' if zh else 'pass mark'} {_num(record['pass_mark'])}"
+        mark = _num(record["pass_mark"])
+    indicators: list[IndicatorLine] = []
+    facts = indicator_facts(tier)
+    for ind in record["indicators"] or ():
+        measure, top = facts[ind["id"]]
+        meta = names.get(ind["id"])
+        label = (meta.name if zh else meta.name_en) if meta else ind["id"]
+        pts = (
+            _num(ind["points"])
+            if ind["points"] is not None
+            else f"{_num(ind['points_min'])}–{_num(ind['points_max'])}"
         )
-    if record["indicators"]:
-        out.append(f"  {'评分指标' if zh else 'Indicators'}:")
-        facts = indicator_facts(tier)
-        for ind in record["indicators"]:
-            measure, top = facts[ind["id"]]
-            ind = {**ind, "measure": measure, "max": top}
-            meta = names.get(ind["id"])
-            label = (meta.name if zh else meta.name_en) if meta else ind["id"]
-            pts = (
-                _num(ind["points"])
-                if ind["points"] is not None
-                else f"{_num(ind['points_min'])}–{_num(ind['points_max'])}"
-            )
-            obs = (
-                format_value(book, ind["measure"], ind["observed"], lang) if ind["measure"] else ""
-            )
-            nxt = ""
-            if ind["required"] is not None:
-                nxt = (
-                    f"，下一档 {format_value(book, ind['measure'], ind['required'], lang)}"
-                    if zh
-                    else f", next bracket {format_value(book, ind['measure'], ind['required'], lang)}"
-                )
-            out.append(
-                f"    {pts}/{_num(ind['max'])}  {label}"
-                + (f"（{'实际' if zh else 'observed'} {obs}{nxt}）" if obs else "")
-            )
-    out.append(f"  {'条件' if zh else 'Conditions'}:")
+        obs = format_value(book, measure, ind["observed"], lang) if measure else ""
+        nxt = (
+            format_value(book, measure, ind["required"], lang)
+            if ind["required"] is not None
+            else ""
+        )
+        indicators.append(IndicatorLine(ind["id"], label, pts, _num(top), obs, nxt))
+    conditions: list[ConditionLine] = []
     depth = _depths(tier.requires)
     cfacts = condition_facts(tier)
-    for cond in record["conditions"]:
-        cond = {**cond, "measure": cfacts[cond["id"]][0], "op": cfacts[cond["id"]][1]}
+    for cond in record["conditions"] or ():
+        measure, op = cfacts[cond["id"]]
         node = nodes.get(cond["id"])
         meta = names.get(cond["id"])
         label = (meta.name if zh else meta.name_en) if meta and (meta.name or meta.name_en) else ""
         if not label and isinstance(node, Compare | InSet | ScoreAtLeast):
-            label = measure_name(book, cond["measure"], lang)
-        detail = ""
+            label = measure_name(book, measure, lang)
+        req = obs = ""
         if isinstance(node, InSet):
-            allowed = "、".join(
+            req = "、".join(
                 _enum_label(book.measures[node.measure].args[0], v, lang) for v in node.values
             )
-            obs = format_value(book, cond["measure"], cond["observed"], lang)
-            detail = f"（{'要求' if zh else 'required'} {allowed}，{'实际' if zh else 'observed'} {obs}）"
-        elif cond["op"] and _is_yes_no(book, cond["measure"]):
-            detail = f"（{'实际' if zh else 'observed'} {format_value(book, cond['measure'], cond['observed'], lang)}）"
-        elif cond["op"]:
-            req = format_value(book, cond["measure"], cond["required"], lang)
-            obs = format_value(book, cond["measure"], cond["observed"], lang)
-            detail = f"（{'要求' if zh else 'required'} {_OP[cond['op']]} {req}，{'实际' if zh else 'observed'} {obs}）"
-        out.append(
-            f"    {'  ' * depth.get(cond['id'], 0)}{_MARK[cond['verdict']]} {label or cond['id']}{detail}"
+            obs = format_value(book, measure, cond["observed"], lang)
+        elif op and _is_yes_no(book, measure):
+            obs = format_value(book, measure, cond["observed"], lang)
+        elif op:
+            req = f"{_OP[op]} {format_value(book, measure, cond['required'], lang)}"
+            obs = format_value(book, measure, cond["observed"], lang)
+        conditions.append(
+            ConditionLine(
+                cond["id"],
+                label or cond["id"],
+                cond["verdict"],
+                _MARK[cond["verdict"]],
+                depth.get(cond["id"], 0),
+                req,
+                obs,
+            )
         )
-    if record["path"]:
+    return Explanation(
+        title=_title(tier, lang),
+        source=f"{book.id}，{tier.article}" if zh else f"{book.id}, {tier.article}",
+        verdict=record["verdict"],
+        verdict_text=_VERDICT[lang][record["verdict"]],
+        score=score,
+        pass_mark=mark,
+        indicators=tuple(indicators),
+        conditions=tuple(conditions),
+        path=tuple(step_text(book, s, names, lang) for s in record["path"] or ()),
+        missing=tuple(record["missing"] or ()),
+        warnings=tuple(record.get("warnings") or ()),
+        summary=summary_line(book, record, lang),
+    )
+
+
+def describe(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> str:
+    """The full, readable trace of one firm × tier."""
+    e = explain(book, record, lang)
+    zh = lang == "zh"
+    out = [
+        f"{record['credit_code']} {record.get('name') or ''} — {e.title}（{e.source}）",
+        f"  {'结论' if zh else 'Verdict'}: {e.verdict_text}",
+    ]
+    if e.score is not None:
+        out.append(
+            f"  {'得分' if zh else 'Score'}: {e.score} / {'合格线' if zh else 'pass mark'} {e.pass_mark}"
+        )
+    if e.indicators:
+        out.append(f"  {'评分指标' if zh else 'Indicators'}:")
+        for ind in e.indicators:
+            nxt = ""
+            if ind.next_bracket:
+                nxt = f"，下一档 {ind.next_bracket}" if zh else f", next bracket {ind.next_bracket}"
+            out.append(
+                f"    {ind.points}/{ind.max}  {ind.label}"
+                + (
+                    f"（{'实际' if zh else 'observed'} {ind.observed}{nxt}）"
+                    if ind.observed
+                    else ""
+                )
+            )
+    out.append(f"  {'条件' if zh else 'Conditions'}:")
+    for c in e.conditions:
+        detail = ""
+        if c.required:
+            detail = f"（{'要求' if zh else 'required'} {c.required}，{'实际' if zh else 'observed'} {c.observed}）"
+        elif c.observed:
+            detail = f"（{'实际' if zh else 'observed'} {c.observed}）"
+        out.append(f"    {'  ' * c.depth}{c.mark} {c.label}{detail}")
+    if e.path:
         out.append(f"  {'达标路径(最少改动)' if zh else 'Path to pass (fewest changes)'}:")
-        out.extend(f"    • {step_text(book, s, names, lang)}" for s in record["path"])
-    if record["missing"]:
-        out.append(f"  {'缺失数据' if zh else 'Missing data'}: {', '.join(record['missing'])}")
-    for w in record.get("warnings") or []:
-        out.append(f"  ⚠ {w}")
+        out.extend(f"    • {step}" for step in e.path)
+    if e.missing:
+        out.append(f"  {'缺失数据' if zh else 'Missing data'}: {', '.join(e.missing)}")
+    out.extend(f"  ⚠ {w}" for w in e.warnings)
     return "\n".join(out)
 
 

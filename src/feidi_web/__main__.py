@@ -1,0 +1,15 @@
+"""``python -m feidi_web <command>`` — Django's manage.py for the Feidi platform."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feidi_web.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

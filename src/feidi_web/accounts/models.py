@@ -1,0 +1,103 @@
+"""People who log in, what they are, and where they may look."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("System administrator")
+    COUNTY_STAFF = "county_staff", _("County staff")
+    ENCLAVE_OPERATOR = "enclave_operator", _("Enclave operator")
+    ENTERPRISE = "enterprise", _("Enterprise user")
+
+
+class User(AbstractUser):
+    """A login. ``division_code`` scopes staff and operators; ``enterprise`` scopes firms.
+
+    County staff see enterprises whose jurisdiction lies in their division; enclave operators
+    the enclave firms of their division; an enterprise user only their own firm.
+    """
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    division_code = models.CharField(
+        _("division code"),
+        max_length=6,
+        blank=True,
+        help_text=_("六位行政区划代码 — the jurisdiction of staff and operators"),
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="users",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_valid",
+                condition=Q(role__in=[r.value for r in Role]),
+            ),
+            # An enterprise user belongs to exactly one firm; nobody else is tied to one.
+            models.CheckConstraint(
+                name="user_enterprise_iff_enterprise_role",
+                condition=(Q(role="enterprise") & Q(enterprise__isnull=False))
+                | (~Q(role="enterprise") & Q(enterprise__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="user_staff_has_division",
+                condition=~Q(role__in=["county_staff", "enclave_operator"])
+                | Q(division_code__regex=r"^[0-9]{6}$"),
+            ),
+        ]
+
+    @property
+    def is_county_staff(self) -> bool:
+        return self.role == Role.COUNTY_STAFF
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_enterprise_user(self) -> bool:
+        return self.role == Role.ENTERPRISE
+
+    @property
+    def is_staff_role(self) -> bool:
+        """Government-side roles that work on the registry (not an enterprise)."""
+        return self.role in (Role.ADMIN, Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.name}"
+
+    @staticmethod
+    def new_key() -> str:
+        return "fd_" + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return _digest(key)

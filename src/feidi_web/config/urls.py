@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from feidi_web.api.api import api
+from feidi_web.common import views as common_views
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("feidi_web.accounts.urls")),
+    path("enterprises/", include("feidi_web.enterprises.urls")),
+    path("evaluations/", include("feidi_web.evaluations.urls")),
+    path("pool/", include("feidi_web.pool.urls")),
+    path("cockpit/", include("feidi_web.dashboards.urls")),
+    path("portal/", include("feidi_web.portal.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

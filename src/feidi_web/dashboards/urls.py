@@ -1,0 +1,8 @@
+from django.urls import path
+
+from feidi_web.dashboards import views
+
+app_name = "dashboards"
+urlpatterns = [
+    path("", views.cockpit, name="cockpit"),
+]

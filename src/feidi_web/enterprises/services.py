@@ -1,0 +1,437 @@
+"""Writes to the registry: imports (check, then one atomic commit) and figure edits.
+
+Every value enters through the core's checks (``feidi.io``), so the web, the API and the CLI
+accept and refuse exactly the same input; every change of a stored value leaves an
+``AuditEntry`` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feidi.io import Dataset, InputError, InputReport, dataset_from_frame, flag_column, read_dataset
+from feidi.schema import (
+    FIELDS,
+    FIELDS_BY_NAME,
+    TITLE_LEVELS,
+    TITLE_SLOTS,
+    title_date_column,
+    title_undated_column,
+)
+from feidi_web.accounts.models import Role, User
+from feidi_web.accounts.scope import division_prefix
+from feidi_web.common.models import AuditEntry
+from feidi_web.enterprises.codec import from_json, name_initials, to_json
+from feidi_web.enterprises.models import DataImport, Enterprise, FiscalYear, ImportStatus
+from feidi_web.enterprises.permissions import require_registry_editor
+
+ALLOWED_SUFFIXES = (".xlsx", ".csv", ".parquet")
+YEAR_FIELD_NAMES = tuple(f.name for f in FIELDS if f.scope == "year")
+
+
+# --- which stored columns a file's field writes ---------------------------------------------
+
+
+def _owned_columns(field_name: str) -> list[str]:
+    """The normalised columns a canonical firm field produces (flags and titles fan out)."""
+    f = FIELDS_BY_NAME[field_name]
+    if f.kind == "flags":
+        return [f.name, *(flag_column(f.name, key) for key in f.values)]
+    if f.kind == "titles":
+        cols = [f.name]
+        for level in TITLE_LEVELS:
+            cols += [title_date_column(level, s) for s in range(1, TITLE_SLOTS + 1)]
+            cols.append(title_undated_column(level))
+        return cols
+    return [f.name]
+
+
+def _present_fields(report: InputReport) -> set[str]:
+    return set(report.columns.values())
+
+
+# --- import: check -------------------------------------------------------------------------
+
+
+def _report_json(report: InputReport) -> dict[str, Any]:
+    return {
+        "file": report.file,
+        "rows": report.rows,
+        "firms": report.firms,
+        "columns": report.columns,
+        "ignored_columns": list(report.ignored_columns),
+        "truncated": report.truncated,
+        "issues": [dataclasses.asdict(i) for i in report.issues],
+    }
+
+
+def _jurisdiction_issues(data: Dataset, file_name: str, prefix: str) -> list[dict[str, Any]]:
+    """A local firm registered outside the importer's division is refused: staff import only
+    their own county (enclave firms are registered elsewhere by design and are accepted)."""
+    firms = data.firms
+    if "region_code" not in firms.columns:
+        return []
+    enclave = (
+        pl.col("enclave").fill_null(value=False)
+        if "enclave" in firms.columns
+        else pl.lit(value=False)
+    )
+    outside = firms.filter(
+        pl.col("region_code").is_not_null()
+        & ~pl.col("region_code").str.starts_with(prefix)
+        & ~enclave
+    )
+    return [
+        {
+            "severity": "error",
+            "file": file_name,
+            "row": None,
+            "column": FIELDS_BY_NAME["region_code"].zh,
+            "value": row["region_code"],
+            "reason": _("%(code)s is registered in %(region)s, outside your jurisdiction %(mine)s")
+            % {"code": row["credit_code"], "region": row["region_code"], "mine": prefix},
+            "code": "outside_jurisdiction",
+        }
+        for row in outside.select("credit_code", "region_code").iter_rows(named=True)
+    ]
+
+
+def _plan(data: Dataset, present: set[str]) -> dict[str, Any]:
+    """What committing ``data`` changes: new and updated firms, years, changed cells."""
+    codes = data.firms.get_column("credit_code").to_list()
+    existing = {
+        e.credit_code: e
+        for e in Enterprise.objects.filter(credit_code__in=codes).only("credit_code", "profile")
+    }
+    stored_years = {
+        (c, y): f
+        for c, y, f in FiscalYear.objects.filter(enterprise__credit_code__in=codes).values_list(
+            "enterprise__credit_code", "year", "figures"
+        )
+    }
+    firm_cols = [
+        c
+        for name in present
+        if FIELDS_BY_NAME.get(name) and FIELDS_BY_NAME[name].scope == "firm"
+        for c in _owned_columns(name)
+    ]
+    changed_cells = 0
+    for row in data.firms.iter_rows(named=True):
+        old = existing.get(row["credit_code"])
+        if old is not None:
+            new = to_json(row)
+            changed_cells += sum(1 for c in firm_cols if old.profile.get(c) != new.get(c))
+    new_years = 0
+    year_cols = [n for n in YEAR_FIELD_NAMES if n in present]
+    for row in data.financials.iter_rows(named=True):
+        old_fig = stored_years.get((row["credit_code"], row["year"]))
+        if old_fig is None:
+            new_years += 1
+        else:
+            new = to_json(row)
+            changed_cells += sum(1 for c in year_cols if old_fig.get(c) != new.get(c))
+    return {
+        "firms_new": len(codes) - len(existing),
+        "firms_updated": len(existing),
+        "years_new": new_years,
+        "years_total": data.financials.height,
+        "cells_changed": changed_cells,
+        "fields": sorted(present),
+    }
+
+
+def _read(path: Path, file_name: str) -> tuple[Dataset | None, InputReport]:
+    try:
+        data, report = read_dataset(path)
+    except InputError as exc:
+        return None, exc.report
+    # the core names the file by its stored path; users know it by the name they uploaded
+    return data, dataclasses.replace(report, file=file_name)
+
+
+def import_check(*, actor: User, upload: UploadedFile, jurisdiction_code: str = "") -> DataImport:
+    """Store the upload and check it with the core. Nothing in the registry changes.
+
+    The result is a ``DataImport`` either *rejected* (its report lists every error with row,
+    column, value and reason) or in *preview* (its summary says what a commit would change).
+    """
+    require_registry_editor(actor)
+    file_name = Path(upload.name or "upload").name
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise ValidationError(
+            _("%(name)s: unsupported file type; upload .xlsx, .csv or .parquet")
+            % {"name": file_name}
+        )
+    if upload.size is not None and upload.size > settings.FEIDI_IMPORT_MAX_BYTES:
+        raise ValidationError(_("%(name)s is larger than the import limit") % {"name": file_name})
+    if actor.role == Role.COUNTY_STAFF:
+        jurisdiction_code = actor.division_code
+    if not (len(jurisdiction_code) == 6 and jurisdiction_code.isdigit()):
+        raise ValidationError(_("Choose the six-digit division code the firms belong to."))
+
+    imp = DataImport(
+        uploaded_by=actor,
+        jurisdiction_code=jurisdiction_code,
+        file_name=file_name,
+        status=ImportStatus.REJECTED,
+    )
+    imp.file.save(file_name, upload, save=False)
+    data, report = _read(Path(imp.file.path), file_name)
+    report_json = _report_json(report)
+    if data is not None:
+        extra = _jurisdiction_issues(data, file_name, division_prefix(jurisdiction_code))
+        if actor.role == Role.COUNTY_STAFF and extra:
+            report_json["issues"] = extra + report_json["issues"]
+            data = None
+    imp.report = report_json
+    if data is not None:
+        imp.status = ImportStatus.PREVIEW
+        imp.summary = _plan(data, _present_fields(report))
+    imp.save()
+    return imp
+
+
+# --- import: commit ------------------------------------------------------------------------
+
+
+def import_commit(*, actor: User, import_id: int) -> DataImport:
+    """Write a checked import into the registry in one transaction, with its audit trail.
+
+    The file is read and checked again at commit (it is the same file, so the same answer),
+    which keeps the stored preview a summary rather than a second copy of the data.
+    """
+    require_registry_editor(actor)
+    with transaction.atomic():
+        imp = DataImport.objects.select_for_update().get(pk=import_id)
+        if imp.uploaded_by_id != actor.pk and actor.role != Role.ADMIN:
+            raise PermissionDenied
+        if imp.status != ImportStatus.PREVIEW:
+            raise ValidationError(
+                _("This import cannot be committed (status: %(s)s).")
+                % {"s": imp.get_status_display()}
+            )
+        data, report = _read(Path(imp.file.path), imp.file_name)
+        if data is None:  # the stored file changed under us: refuse rather than half-write
+            raise ValidationError(_("The stored file no longer passes the checks."))
+        summary = _write(actor=actor, data=data, present=_present_fields(report), imp=imp)
+        imp.status = ImportStatus.COMMITTED
+        imp.committed_at = timezone.now()
+        imp.summary = {**imp.summary, **summary}
+        imp.save(update_fields=["status", "committed_at", "summary"])
+    return imp
+
+
+def _write(*, actor: User, data: Dataset, present: set[str], imp: DataImport) -> dict[str, int]:
+    via = f"import:{imp.pk}"
+    firm_cols = [
+        c
+        for name in sorted(present)
+        if name in FIELDS_BY_NAME and FIELDS_BY_NAME[name].scope == "firm"
+        for c in _owned_columns(name)
+    ]
+    year_cols = [n for n in YEAR_FIELD_NAMES if n in present]
+    codes = data.firms.get_column("credit_code").to_list()
+    existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
+    audit: list[AuditEntry] = []
+    created: list[Enterprise] = []
+    updated: list[Enterprise] = []
+    for row in data.firms.iter_rows(named=True):
+        new = to_json(row)
+        ent = existing.get(row["credit_code"])
+        if ent is None:
+            ent = Enterprise(
+                credit_code=row["credit_code"], jurisdiction_code=imp.jurisdiction_code, profile=new
+            )
+            created.append(ent)
+            audit.append(
+                AuditEntry(
+                    actor=actor,
+                    action="enterprise.create",
+                    subject=f"enterprise:{ent.credit_code}",
+                    via=via,
+                )
+            )
+        else:
+            profile = dict(ent.profile)
+            for c in firm_cols:
+                if profile.get(c) != new.get(c):
+                    audit.append(
+                        AuditEntry(
+                            actor=actor,
+                            action="enterprise.update",
+                            subject=f"enterprise:{ent.credit_code}",
+                            field=c,
+                            old_value=profile.get(c),
+                            new_value=new.get(c),
+                            via=via,
+                        )
+                    )
+                    profile[c] = new.get(c)
+            ent.profile = profile
+            updated.append(ent)
+        _sync_columns(ent)
+    Enterprise.objects.bulk_create(created, batch_size=500)
+    columns = [
+        "name",
+        "name_initials",
+        "region_code",
+        "town",
+        "industry_code",
+        "enclave",
+        "profile",
+        "updated_at",
+    ]
+    now = timezone.now()
+    for ent in updated:
+        ent.updated_at = now
+    Enterprise.objects.bulk_update(updated, columns, batch_size=500)
+
+    ids = dict(Enterprise.objects.filter(credit_code__in=codes).values_list("credit_code", "id"))
+    stored = {
+        (y.enterprise_id, y.year): y
+        for y in FiscalYear.objects.filter(enterprise_id__in=ids.values())
+    }
+    new_years: list[FiscalYear] = []
+    changed_years: list[FiscalYear] = []
+    for row in data.financials.iter_rows(named=True):
+        code, year = row["credit_code"], row["year"]
+        figures = {k: v for k, v in to_json(row).items() if k not in ("credit_code", "year")}
+        fy = stored.get((ids[code], year))
+        if fy is None:
+            new_years.append(FiscalYear(enterprise_id=ids[code], year=year, figures=figures))
+            continue
+        merged = dict(fy.figures)
+        for c in year_cols:
+            if merged.get(c) != figures.get(c):
+                audit.append(
+                    AuditEntry(
+                        actor=actor,
+                        action="fiscal_year.update",
+                        subject=f"fiscal_year:{code}:{year}",
+                        field=c,
+                        old_value=merged.get(c),
+                        new_value=figures.get(c),
+                        via=via,
+                    )
+                )
+                merged[c] = figures.get(c)
+        if merged != fy.figures:
+            fy.figures = merged
+            changed_years.append(fy)
+    FiscalYear.objects.bulk_create(new_years, batch_size=1000)
+    FiscalYear.objects.bulk_update(changed_years, ["figures"], batch_size=1000)
+    AuditEntry.objects.bulk_create(audit, batch_size=1000)
+    return {
+        "firms_created": len(created),
+        "years_created": len(new_years),
+        "audit_entries": len(audit),
+    }
+
+
+def _sync_columns(ent: Enterprise) -> None:
+    """Copy the searchable fields out of the profile into their indexed columns."""
+    p = ent.profile
+    ent.name = p.get("name") or ent.name or ent.credit_code
+    ent.name_initials = name_initials(ent.name)
+    ent.region_code = p.get("region_code") or ent.region_code or ent.credit_code[2:8]
+    ent.town = p.get("town") or ""
+    ent.industry_code = p.get("industry_code") or ""
+    ent.enclave = bool(p.get("enclave"))
+
+
+# --- one figure at a time ------------------------------------------------------------------
+
+
+def fiscal_year_update(
+    *, actor: User, enterprise: Enterprise, year: int, changes: Mapping[str, Any], via: str = "form"
+) -> FiscalYear:
+    """Change figures of one fiscal year, checked by the core like a one-firm file.
+
+    Raises ``ValidationError`` with the core's reasons (nothing is written) when a value is
+    refused — a negative revenue, more R&D staff than staff, a field that does not exist.
+    """
+    require_registry_editor(actor)
+    unknown = sorted(set(changes) - set(YEAR_FIELD_NAMES))
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(unknown)})
+    with transaction.atomic():
+        years = list(FiscalYear.objects.select_for_update().filter(enterprise=enterprise))
+        target = next((y for y in years if y.year == year), None)
+        rows = []
+        for y in years:
+            figures = from_json(y.figures)
+            if y.year == year:
+                figures = {
+                    **figures,
+                    **{k: (None if v in ("", None) else v) for k, v in changes.items()},
+                }
+            rows.append(
+                {
+                    "credit_code": enterprise.credit_code,
+                    "year": str(y.year),
+                    **{
+                        k: None if figures.get(k) is None else str(figures[k])
+                        for k in YEAR_FIELD_NAMES
+                    },
+                }
+            )
+        if target is None:
+            rows.append(
+                {
+                    "credit_code": enterprise.credit_code,
+                    "year": str(year),
+                    **{
+                        k: None if changes.get(k) in (None, "") else str(changes[k])
+                        for k in YEAR_FIELD_NAMES
+                    },
+                }
+            )
+        frame = pl.DataFrame(
+            rows, schema={k: pl.String for k in ("credit_code", "year", *YEAR_FIELD_NAMES)}
+        )
+        try:
+            data, _report = dataset_from_frame(frame, file=f"{enterprise.credit_code} {year}")
+        except InputError as exc:
+            raise ValidationError(
+                [f"{i.column}: {i.value} — {i.reason}" for i in exc.report.errors]
+            ) from None
+        row = data.financials.filter(pl.col("year") == year).row(0, named=True)
+        new = {k: v for k, v in to_json(row).items() if k not in ("credit_code", "year")}
+        if target is None:
+            target = FiscalYear.objects.create(enterprise=enterprise, year=year, figures=new)
+            AuditEntry.objects.create(
+                actor=actor,
+                action="fiscal_year.create",
+                subject=f"fiscal_year:{enterprise.credit_code}:{year}",
+                via=via,
+            )
+            return target
+        entries = [
+            AuditEntry(
+                actor=actor,
+                action="fiscal_year.update",
+                subject=f"fiscal_year:{enterprise.credit_code}:{year}",
+                field=k,
+                old_value=target.figures.get(k),
+                new_value=new.get(k),
+                via=via,
+            )
+            for k in changes
+            if target.figures.get(k) != new.get(k)
+        ]
+        target.figures = {**target.figures, **{k: new.get(k) for k in changes}}
+        target.save(update_fields=["figures"])
+        AuditEntry.objects.bulk_create(entries)
+    return target

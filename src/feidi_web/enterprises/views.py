@@ -1,0 +1,232 @@
+"""Registry pages. Each view parses, makes one call, and renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from feidi.rules import title_grants
+from feidi.schema import FIELDS, TITLE_LEVELS
+from feidi_web.common.lang import core_lang, field_label, tier_label
+from feidi_web.common.models import AuditEntry
+from feidi_web.enterprises import selectors, services
+from feidi_web.enterprises.codec import from_json
+from feidi_web.enterprises.forms import FiscalYearForm, ImportUploadForm, RegistrySearchForm
+from feidi_web.enterprises.models import DataImport
+from feidi_web.enterprises.permissions import (
+    enterprise_get_for_user,
+    require_registry_editor,
+    require_staff_role,
+)
+from feidi_web.evaluations.selectors import enterprise_history, latest_run
+from feidi_web.evaluations.wording import record_explanation
+
+PAGE_SIZE = 50
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    require_staff_role(request.user)
+    form = RegistrySearchForm(request.GET or None)
+    f = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.enterprise_search(
+        request.user,
+        selectors.RegistryFilter(
+            q=f.get("q", ""), industry=f.get("industry", ""), town=f.get("town", "")
+        ),
+    )
+    run = latest_run(request.user)
+    tier = f.get("tier", "")
+    if tier and run is not None:
+        passed = run.records.filter(verdict="pass")
+        if tier == "none":
+            qs = qs.exclude(pk__in=passed.values("enterprise_id"))
+        else:
+            qs = qs.filter(pk__in=passed.filter(tier=tier).values("enterprise_id"))
+    page = Paginator(
+        qs.only("credit_code", "name", "town", "industry_code", "region_code", "enclave"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    top = {}
+    if run is not None:
+        # the highest tier each listed firm passes, in one query
+        rows = run.records.filter(
+            enterprise_id__in=[e.pk for e in page], verdict="pass"
+        ).values_list("enterprise_id", "tier")
+        for eid, t in rows:
+            if eid not in top or TITLE_LEVELS.index(t) > TITLE_LEVELS.index(top[eid]):
+                top[eid] = t
+    rows = [(e, tier_label(top[e.pk]) if e.pk in top else "") for e in page]
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "run": run,
+        "towns": selectors.towns_for_user(request.user),
+        "total": page.paginator.count,
+    }
+    template = "enterprises/_table.html" if request.htmx else "enterprises/list.html"
+    return render(request, template, context)
+
+
+def _figure_table(enterprise) -> tuple[list[int], list[tuple[str, list]]]:
+    years = list(enterprise.years.order_by("year"))
+    names = [f.name for f in FIELDS if f.scope == "year"]
+    table = [(field_label(n), [from_json(y.figures).get(n) for y in years]) for n in names]
+    return [y.year for y in years], table
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
+    enterprise = enterprise_get_for_user(request.user, credit_code)
+    if request.user.role == "enterprise":
+        return redirect("portal:home")
+    years, table = _figure_table(enterprise)
+    history = list(enterprise_history(enterprise))
+    latest = {}
+    if history:
+        newest_run = history[0].run_id
+        latest = {r.tier: r for r in history if r.run_id == newest_run}
+    verdicts = [
+        {
+            "tier": tier_label(t),
+            "code": t,
+            "record": latest[t],
+            "explanation": record_explanation(latest[t].record),
+        }
+        for t in TITLE_LEVELS
+        if t in latest
+    ]
+    profile_fields = [
+        (f.zh if core_lang() == "zh" else f.en, enterprise.profile.get(f.name))
+        for f in FIELDS
+        if f.scope == "firm" and f.name not in ("name",)
+    ]
+    grants = [
+        {"tier": tier_label(g.level), "granted": g.granted, "review_due": g.review_due}
+        for g in title_grants(enterprise.profile)
+    ]
+    audit = AuditEntry.objects.filter(
+        subject__in=[
+            f"enterprise:{credit_code}",
+            *[f"fiscal_year:{credit_code}:{y}" for y in years],
+        ]
+    ).select_related("actor")[:50]
+    return render(
+        request,
+        "enterprises/detail.html",
+        {
+            "enterprise": enterprise,
+            "years": years,
+            "figure_table": table,
+            "verdicts": verdicts,
+            "history": history,
+            "profile_fields": profile_fields,
+            "grants": grants,
+            "audit": audit,
+            "can_edit": request.user.role in ("admin", "county_staff"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fiscal_year_edit(request: HttpRequest, credit_code: str, year: int) -> HttpResponse:
+    require_registry_editor(request.user)
+    enterprise = enterprise_get_for_user(request.user, credit_code)
+    stored = enterprise.years.filter(year=year).first()
+    figures = from_json(stored.figures) if stored else {}
+    form = FiscalYearForm(request.POST or None, initial_figures=figures, lang=core_lang())
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            k: (float(v) if v is not None else None)
+            for k, v in form.cleaned_data.items()
+            if (float(v) if v is not None else None) != figures.get(k)
+        }
+        try:
+            services.fiscal_year_update(
+                actor=request.user, enterprise=enterprise, year=year, changes=changes
+            )
+        except ValidationError as exc:
+            for m in exc.messages:
+                form.add_error(None, m)
+        else:
+            messages.success(request, _("Saved %(n)d changed figure(s).") % {"n": len(changes)})
+            return redirect("enterprises:detail", credit_code=credit_code)
+    return render(
+        request,
+        "enterprises/year_edit.html",
+        {"enterprise": enterprise, "year": year, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    require_registry_editor(request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            imp = services.import_check(
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                jurisdiction_code=form.cleaned_data.get("jurisdiction_code")
+                or request.user.division_code,
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+        else:
+            return redirect("enterprises:import_detail", import_id=imp.pk)
+    imports = (
+        DataImport.objects.filter(uploaded_by=request.user).select_related("uploaded_by")[:50]
+        if request.user.role != "admin"
+        else DataImport.objects.select_related("uploaded_by")[:50]
+    )
+    return render(request, "enterprises/imports.html", {"form": form, "imports": imports})
+
+
+def _import_for(request: HttpRequest, import_id: int) -> DataImport:
+    from django.http import Http404
+
+    qs = (
+        DataImport.objects.all()
+        if request.user.role == "admin"
+        else DataImport.objects.filter(uploaded_by=request.user)
+    )
+    try:
+        return qs.get(pk=import_id)
+    except DataImport.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    require_registry_editor(request.user)
+    imp = _import_for(request, import_id)
+    issues = imp.report.get("issues", [])
+    errors = [i for i in issues if i["severity"] == "error"]
+    warnings = [i for i in issues if i["severity"] == "warning"]
+    return render(
+        request,
+        "enterprises/import_detail.html",
+        {"imp": imp, "errors": errors, "warnings": warnings},
+    )
+
+
+@login_required
+@require_POST
+def import_commit_view(request: HttpRequest, import_id: int) -> HttpResponse:
+    require_registry_editor(request.user)
+    imp = _import_for(request, import_id)
+    try:
+        services.import_commit(actor=request.user, import_id=imp.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Import committed."))
+    return redirect("enterprises:import_detail", import_id=imp.pk)

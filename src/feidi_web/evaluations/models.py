@@ -1,0 +1,94 @@
+"""Evaluation runs of the registry and their per firm × tier records."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from feidi_web.enterprises.models import Enterprise
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class EvaluationRun(models.Model):
+    """One grading of every enterprise in a jurisdiction on one rulebook at one as-of date."""
+
+    rulebook = models.CharField(_("rulebook"), max_length=40)
+    as_of = models.DateField(_("as of"))
+    #: The division graded ('' = the whole registry, for a system administrator).
+    jurisdiction_code = models.CharField(max_length=6, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluation_runs"
+    )
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    firms_total = models.PositiveIntegerField(default=0)
+    firms_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    warnings = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="run_status_valid", condition=Q(status__in=[s.value for s in RunStatus])
+            ),
+            models.CheckConstraint(
+                name="run_progress_bounded", condition=Q(firms_done__lte=F("firms_total"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rulebook} @ {self.as_of} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == RunStatus.DONE:
+            return 100
+        return int(100 * self.firms_done / self.firms_total) if self.firms_total else 0
+
+
+class Verdict(models.TextChoices):
+    PASS = "pass", _("Pass")
+    FAIL = "fail", _("Fail")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class EvaluationRecord(models.Model):
+    """The core's record for one firm × tier (``feidi.rules.RECORD_SCHEMA``) as JSON, with the
+    columns lists filter on pulled out and indexed."""
+
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="records")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="evaluation_records"
+    )
+    tier = models.CharField(max_length=20)
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+    score = models.FloatField(null=True)
+    pass_mark = models.FloatField(null=True)
+    #: pass_mark − score when both are known and the firm is short, else null.
+    gap = models.FloatField(null=True, db_index=True)
+    record = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "enterprise", "tier"], name="record_once_per_run_firm_tier"
+            ),
+            models.CheckConstraint(
+                name="record_verdict_valid", condition=Q(verdict__in=[v.value for v in Verdict])
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "tier", "verdict"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.tier} {self.verdict}"

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from feidi.rules import available_rulebooks
+from feidi_web.enterprises.permissions import require_staff_role
+from feidi_web.evaluations import selectors, services
+
+
+class RunForm(forms.Form):
+    rulebook = forms.ChoiceField(label=_("Rulebook"))
+    as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rulebook"].choices = [(b, b) for b in available_rulebooks()]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run_list(request: HttpRequest) -> HttpResponse:
+    require_staff_role(request.user)
+    can_run = request.user.role in ("admin", "county_staff")
+    form = RunForm(
+        request.POST or None,
+        initial={"rulebook": settings.FEIDI_DEFAULT_RULEBOOK, "as_of": timezone.localdate()},
+    )
+    if request.method == "POST":
+        if not can_run:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                run = services.evaluation_run_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                return redirect("evaluations:detail", run_id=run.pk)
+    runs = selectors.runs_for_user(request.user).select_related("created_by")[:50]
+    return render(
+        request, "evaluations/list.html", {"form": form, "runs": runs, "can_run": can_run}
+    )
+
+
+def _tier_counts(request: HttpRequest, run) -> list[dict]:
+    rows = (
+        selectors.records_for_user(request.user, run)
+        .values("tier")
+        .annotate(
+            passed=Count("id", filter=Q(verdict="pass")),
+            failed=Count("id", filter=Q(verdict="fail")),
+            unknown=Count("id", filter=Q(verdict="unknown")),
+        )
+        .order_by("tier")
+    )
+    return list(rows)
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    require_staff_role(request.user)
+    run = selectors.run_get_for_user(request.user, run_id)
+    return render(
+        request,
+        "evaluations/detail.html",
+        {"run": run, "counts": _tier_counts(request, run) if run.status == "done" else []},
+    )
+
+
+@login_required
+def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress fragment the run page polls; it stops polling once the run has ended."""
+    require_staff_role(request.user)
+    run = selectors.run_get_for_user(request.user, run_id)
+    response = render(
+        request,
+        "evaluations/_progress.html",
+        {"run": run, "counts": _tier_counts(request, run) if run.status == "done" else []},
+    )
+    return response
