@@ -403,6 +403,9 @@ FIELDS: tuple[Field, ...] = (
         values=TITLES,
         aliases=("称号", "认定称号"),
     ),
+    # Not a ladder input: marks a firm registered in the enclave (飞地) in the big city but
+    # cultivated by the home county, so the platform can place it in the county's registry.
+    _f("enclave", "飞地企业", "bool", "firm", "Enclave firm", aliases=("是否飞地企业",)),
 )
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}

@@ -38,7 +38,7 @@ from feidi.reference import (
 )
 from feidi.schema import FIELDS, FIELDS_BY_NAME, FIRM_FIELDS, HONORS, TITLE_LEVELS, YEAR_FIELDS
 
-COLUMNS = ["credit_code", "year", *YEAR_FIELDS, *FIRM_FIELDS, "enclave"]
+COLUMNS = ["credit_code", "year", *YEAR_FIELDS, *FIRM_FIELDS]  # enclave is the last firm field
 KIND_DTYPES: dict[str, pl.DataType] = {
     "str": pl.String(),
     "code": pl.String(),
@@ -91,7 +91,7 @@ def test_sizes_years_and_enclave(city: pl.DataFrame, last: pl.DataFrame) -> None
 
 def test_columns_and_types_are_canonical(city: pl.DataFrame) -> None:
     assert city.columns == COLUMNS
-    expected = {f.name: KIND_DTYPES[f.kind] for f in FIELDS} | {"enclave": pl.Boolean()}
+    expected = {f.name: KIND_DTYPES[f.kind] for f in FIELDS}
     assert dict(city.schema) == expected
 
 
@@ -264,7 +264,7 @@ def test_titles_lapse_around_the_as_of_date(last: pl.DataFrame) -> None:
 
 def test_firm_fields_are_the_same_on_every_row(city: pl.DataFrame) -> None:
     varying = city.group_by("credit_code").agg(
-        c(name).n_unique().alias(name) for name in (*FIRM_FIELDS, "enclave")
+        c(name).n_unique().alias(name) for name in FIRM_FIELDS
     )
     assert varying.select(pl.max_horizontal(pl.exclude("credit_code").max())).item() == 1
 

@@ -722,12 +722,12 @@ def _assemble(
         s = pl.Series(name, year_arrays.pop(name).ravel(), nan_to_null=True)
         columns.append(s.cast(pl.Int64) if FIELDS_BY_NAME[name].kind == "count" else s)
     long = firm.select(pl.all().gather(rows)).with_columns(columns)
-    order = ["credit_code", "year", *YEAR_FIELDS, *FIRM_FIELDS, "enclave"]
+    order = ["credit_code", "year", *YEAR_FIELDS, *FIRM_FIELDS]  # enclave is a firm field
     return long.select(order).cast(_dtypes())
 
 
 def _dtypes() -> pl.Schema:
-    """The output schema: each canonical field's Polars type by its kind, plus ``enclave``."""
+    """The output schema: each canonical field's Polars type by its kind."""
     kinds: dict[str, pl.DataType] = {
         "str": pl.String(),
         "code": pl.String(),
@@ -740,9 +740,7 @@ def _dtypes() -> pl.Schema:
         "flags": pl.String(),
         "titles": pl.String(),
     }
-    out = {f.name: kinds[f.kind] for f in FIELDS}
-    out["enclave"] = pl.Boolean()
-    return pl.Schema(out)
+    return pl.Schema({f.name: kinds[f.kind] for f in FIELDS})
 
 
 # --------------------------------------------------------------------------------------------

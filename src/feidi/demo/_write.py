@@ -11,15 +11,13 @@ import xlsxwriter
 from feidi.demo._params import CITY_NAME, SYNTHETIC_LABEL
 from feidi.schema import FIELDS_BY_NAME
 
-#: Chinese header of the non-canonical ``enclave`` column.
-ENCLAVE_HEADER_ZH = "飞地入驻企业(北京海淀)"
 DATA_SHEET = "企业数据"
 README_SHEET = "说明"
 
 
 def chinese_headers(columns: list[str]) -> dict[str, str]:
     """Map canonical column names to their Chinese headers (``Field.zh``)."""
-    return {c: ENCLAVE_HEADER_ZH if c == "enclave" else FIELDS_BY_NAME[c].zh for c in columns}
+    return {c: FIELDS_BY_NAME[c].zh for c in columns}
 
 
 def readme_lines(seed: int, as_of: str, frame: pl.DataFrame) -> list[tuple[str, str]]:
