@@ -8,12 +8,12 @@ import polars as pl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from tests.web.conftest import upload
 
 from feidi.demo import LOCAL_REGION, generate_demo_city
 from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises.models import DataImport, Enterprise, FiscalYear
 from feidi_web.enterprises.services import fiscal_year_update, import_check, import_commit
-from tests.web.conftest import upload
 
 
 def _frame(n_local: int = 4, n_enclave: int = 1) -> pl.DataFrame:
