@@ -1,0 +1,26 @@
+"""Limit/offset pagination: 50 items unless asked, never more than 500 per page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class Pagination(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(
+            DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1–500, default 50)."
+        )
+        offset: int = Field(0, ge=0, description="Items to skip before the page starts.")
+
+    class Output(Schema):
+        items: list[Any] = Field(description="This page's items.")
+        count: int = Field(description="How many items match, over all pages.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_limit=MAX_LIMIT, **kwargs)

@@ -1,0 +1,208 @@
+"""What the API accepts and returns. Field descriptions end up in ``/api/openapi.json``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, create_model
+
+from feidi.schema import FIELDS
+
+Verdict = Literal["pass", "fail", "unknown"]
+RunStatus = Literal["queued", "running", "done", "failed"]
+ImportStatus = Literal["rejected", "preview", "committed"]
+
+
+class ErrorOut(Schema):
+    detail: str | list[Any] = Field(
+        description="What went wrong: a message, or a list of messages (422: every reason a "
+        "value was refused; for malformed requests, objects with `loc` and `msg`)."
+    )
+
+
+def errors(*codes: int) -> dict[int, type[Schema]]:
+    """The error answers an operation documents: 401 always, plus ``codes``."""
+    return dict.fromkeys((401, *codes), ErrorOut)
+
+
+# --- registry ------------------------------------------------------------------------------
+
+
+class RegistryQuery(Schema):
+    q: str = Field(
+        "",
+        description="Search: part of the name (汉字), 拼音首字母 (e.g. `ysrx`), or a credit "
+        "code or its start.",
+    )
+    industry: str = Field("", description="GB/T 4754 industry code prefix: `C`, `C32`, `C3240`.")
+    town: str = Field("", description="Town or subdistrict (所属镇(街道)), exact.")
+    region: str = Field("", description="Registered six-digit division code, exact.")
+    enclave: bool | None = Field(
+        None, description="`true`: only enclave (飞地) firms; `false`: only local firms."
+    )
+
+
+class EnterpriseOut(Schema):
+    credit_code: str = Field(description="统一社会信用代码 (18 characters).")
+    name: str = Field(description="企业名称.")
+    region_code: str = Field(description="Division the firm is registered in (6 digits).")
+    jurisdiction_code: str = Field(
+        description="County responsible for the firm (for an enclave firm, its home county)."
+    )
+    town: str = Field(description="Town or subdistrict; empty when unknown.")
+    industry_code: str = Field(description="GB/T 4754-2017 industry code; empty when unknown.")
+    enclave: bool = Field(description="Whether this is an enclave (飞地) firm.")
+
+
+class FiscalYearOut(Schema):
+    year: int = Field(description="Fiscal year.")
+    figures: dict[str, Any] = Field(
+        description="Figures by canonical field name (`revenue`, `rd_expense`, `employees` …; "
+        "money in 万元); `null` = unknown."
+    )
+
+
+class EnterpriseDetailOut(EnterpriseOut):
+    profile: dict[str, Any] = Field(
+        description="The firm's normalised profile by canonical field name (titles, honours, "
+        'IP counts …); `null` = unknown, `"none"` = explicitly none (ranks).'
+    )
+    years: list[FiscalYearOut] = Field(description="Fiscal-year figures, oldest first.")
+    updated_at: datetime = Field(description="When the firm's record last changed.")
+
+
+class EnterpriseEvaluationOut(Schema):
+    run_id: int = Field(description="The evaluation run this record belongs to.")
+    rulebook: str = Field(alias="run.rulebook", description="Rulebook the run applied.")
+    as_of: date = Field(alias="run.as_of", description="As-of date of the run.")
+    tier: str = Field(description="Tier graded: `innovative`, `specialized`, `little_giant`.")
+    verdict: Verdict = Field(description="`pass`, `fail`, or `unknown` (figures missing).")
+    score: float | None = Field(description="Points scored, where the tier scores points.")
+    pass_mark: float | None = Field(description="Points needed to pass, where applicable.")
+    gap: float | None = Field(description="pass_mark − score when the firm falls short, else null.")
+    record: dict[str, Any] = Field(
+        description="The core's full record: indicators, conditions, missing inputs, path, "
+        "warnings."
+    )
+
+
+def _year_changes_model() -> type[Schema]:
+    """One optional number per fiscal-year field of ``feidi.schema`` (the single field list)."""
+
+    class _Strict(Schema):
+        model_config = ConfigDict(extra="forbid")
+
+    fields: dict[str, Any] = {
+        f.name: (
+            float | None,
+            Field(None, description=f"{f.zh} / {f.en}. `null` clears the value."),
+        )
+        for f in FIELDS
+        if f.scope == "year"
+    }
+    return create_model("FiscalYearChanges", __base__=_Strict, **fields)
+
+
+FiscalYearChanges = _year_changes_model()
+FiscalYearChanges.__doc__ = (
+    "The figures to change; fields left out stay as they are. Every value is checked by the "
+    "same rules as an imported file."
+)
+
+
+# --- evaluations ---------------------------------------------------------------------------
+
+
+class RunIn(Schema):
+    rulebook: str = Field(description="Rulebook id, e.g. `miit-2022`.")
+    as_of: date = Field(description="Grade as of this date (YYYY-MM-DD).")
+
+
+class RunOut(Schema):
+    id: int = Field(description="Run id.")
+    rulebook: str = Field(description="Rulebook applied.")
+    as_of: date = Field(description="As-of date.")
+    jurisdiction_code: str = Field(
+        description="Division graded; empty = the whole registry (an administrator's run)."
+    )
+    status: RunStatus = Field(description="`queued`, `running`, `done` or `failed`.")
+    firms_done: int = Field(description="Firms graded so far.")
+    firms_total: int = Field(description="Firms the run grades (known once it starts).")
+    percent: int = Field(description="Progress, 0–100.")
+    warnings: list[str] = Field(description="Warnings the rule engine raised.")
+    error: str = Field(description="Why the run failed; empty unless `failed`.")
+    created_at: datetime = Field(description="When the run was asked for.")
+    started_at: datetime | None = Field(description="When grading started.")
+    finished_at: datetime | None = Field(description="When the run ended.")
+
+
+class RecordQuery(Schema):
+    tier: str = Field("", description="Only this tier (`innovative`, `specialized`, …).")
+    verdict: Verdict | None = Field(None, description="Only this verdict.")
+
+
+class RecordOut(Schema):
+    credit_code: str = Field(alias="enterprise.credit_code", description="统一社会信用代码.")
+    name: str = Field(alias="enterprise.name", description="企业名称.")
+    tier: str = Field(description="Tier graded.")
+    verdict: Verdict = Field(description="`pass`, `fail`, or `unknown` (figures missing).")
+    score: float | None = Field(description="Points scored, where the tier scores points.")
+    pass_mark: float | None = Field(description="Points needed to pass, where applicable.")
+    gap: float | None = Field(description="pass_mark − score when the firm falls short, else null.")
+    record: dict[str, Any] = Field(description="The core's full record for this firm × tier.")
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+class ImportIssueOut(Schema):
+    severity: Literal["error", "warning"] = Field(
+        description="`error` refuses the file; `warning` does not."
+    )
+    row: int | None = Field(description="Row number as the spreadsheet shows it (header = 1).")
+    column: str | None = Field(description="Column header as written in the file.")
+    value: str | None = Field(description="The offending cell value.")
+    reason: str = Field(description="Why the value was refused or flagged.")
+    code: str = Field(description="Machine-readable issue code.")
+
+
+class ImportOut(Schema):
+    id: int = Field(description="Import id.")
+    file_name: str = Field(description="Name of the uploaded file.")
+    jurisdiction_code: str = Field(description="Division the imported firms belong to.")
+    status: ImportStatus = Field(
+        description="`rejected` (see `issues`), `preview` (checked; commit to write it) or "
+        "`committed`."
+    )
+    summary: dict[str, Any] = Field(
+        description="What committing changes / changed: `firms_new`, `firms_updated`, "
+        "`years_new`, `cells_changed`, `fields` …"
+    )
+    rows: int | None = Field(description="Data rows read from the file.")
+    firms: int | None = Field(description="Distinct firms in the file.")
+    issues: list[ImportIssueOut] = Field(
+        description="Every problem found, with row, column, value and reason."
+    )
+    truncated: dict[str, int] = Field(
+        description="Issues not listed, by code (each code lists at most 1000)."
+    )
+    created_at: datetime = Field(description="When the file was uploaded.")
+    committed_at: datetime | None = Field(description="When it was committed.")
+
+    @staticmethod
+    def resolve_rows(obj: Any) -> int | None:
+        return obj.report.get("rows")
+
+    @staticmethod
+    def resolve_firms(obj: Any) -> int | None:
+        return obj.report.get("firms")
+
+    @staticmethod
+    def resolve_issues(obj: Any) -> list[dict[str, Any]]:
+        return obj.report.get("issues", [])
+
+    @staticmethod
+    def resolve_truncated(obj: Any) -> dict[str, int]:
+        return obj.report.get("truncated", {})
