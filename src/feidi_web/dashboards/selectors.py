@@ -1,0 +1,255 @@
+"""The cockpit's figures: pure reads, aggregated in the database, within the user's scope.
+
+Every number is a ``COUNT`` over ``EvaluationRecord`` or ``Enterprise`` rows; nothing loops
+over firms in Python. ``cockpit_for_user`` runs a fixed number of queries (two when the
+rulebook has no finished run, :data:`QUERIES_WITH_RUNS` otherwise), whatever the number of
+firms or runs.
+
+Runs: of the finished runs of one rulebook the user may see, the newest of each as-of date
+(a re-run of the same date replaces the earlier one). The last of these is the *latest* run,
+the one before it the *previous* run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+
+from feidi.schema import TITLE_LEVELS
+from feidi_web.accounts.models import User
+from feidi_web.accounts.scope import enterprise_scope
+from feidi_web.enterprises.models import Enterprise
+from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus, Verdict
+from feidi_web.evaluations.selectors import records_for_user, runs_for_user
+
+#: The ladder, lowest first.
+TIERS: tuple[str, ...] = TITLE_LEVELS
+#: "Highest tier passed" of a firm: 0 = none, then the ladder (1 innovative … 3 little giant).
+LEVELS: tuple[str, ...] = ("none", *TIERS)
+#: A failing firm this many points or fewer short of the pass mark is a *near* candidate.
+NEAR_GAP = 5.0
+#: Candidates listed per tier.
+CANDIDATES_PER_TIER = 10
+#: Queries ``cockpit_for_user`` makes when the rulebook has at least one finished run.
+QUERIES_WITH_RUNS = 7
+
+
+@dataclass(frozen=True)
+class Candidate:
+    credit_code: str
+    name: str
+    town: str
+    score: float | None
+    pass_mark: float | None
+    gap: float
+
+
+@dataclass(frozen=True)
+class Cockpit:
+    rulebook: str
+    #: Rulebooks with at least one finished run in scope (for the rulebook picker).
+    rulebooks: list[str]
+    #: Firms in the user's scope (graded or not).
+    firms: int
+    #: One run per as-of date, oldest first; empty when the rulebook has no finished run.
+    runs: list[EvaluationRun]
+    #: as-of date → tier → firms passing it.
+    passed_by_date: dict[date, dict[str, int]] = field(default_factory=dict)
+    #: Latest run: tier → failing firms at most ``NEAR_GAP`` points short of its pass mark.
+    near: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
+    #: Latest run: distinct firms near at least one tier.
+    near_firms: int = 0
+    #: Latest run: town → level (1..3, see ``LEVELS``) → firms whose highest tier it is.
+    by_town: dict[str, dict[int, int]] = field(default_factory=dict)
+    #: (level in the previous run, level in the latest run) → firms graded in both runs.
+    movement: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: tier → the failing firms closest to its pass mark in the latest run, closest first.
+    candidates: dict[str, list[Candidate]] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> EvaluationRun | None:
+        return self.runs[-1] if self.runs else None
+
+    @property
+    def previous(self) -> EvaluationRun | None:
+        return self.runs[-2] if len(self.runs) > 1 else None
+
+    def passed(self, run: EvaluationRun | None) -> dict[str, int]:
+        counts = self.passed_by_date.get(run.as_of, {}) if run else {}
+        return {t: counts.get(t, 0) for t in TIERS}
+
+
+def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
+    """Everything the cockpit shows for ``rulebook``, computed within ``user``'s scope."""
+    all_runs = list(
+        runs_for_user(user)
+        .filter(status=RunStatus.DONE)
+        .order_by("-as_of", "-finished_at", "-id")
+        .only("id", "rulebook", "as_of", "finished_at")
+    )
+    firms = Enterprise.objects.filter(enterprise_scope(user)).count()
+    newest_per_date: dict[date, EvaluationRun] = {}
+    for run in all_runs:  # runs, not firms: a few dozen rows at most
+        if run.rulebook == rulebook:
+            newest_per_date.setdefault(run.as_of, run)
+    runs = [newest_per_date[d] for d in sorted(newest_per_date)]
+    rulebooks = sorted({run.rulebook for run in all_runs})
+    if not runs:
+        return Cockpit(rulebook=rulebook, rulebooks=rulebooks, firms=firms, runs=[])
+    latest = runs[-1]
+    previous = runs[-2] if len(runs) > 1 else None
+    latest_records = records_for_user(user, latest)
+    near, near_firms = _near(latest_records)
+    return Cockpit(
+        rulebook=rulebook,
+        rulebooks=rulebooks,
+        firms=firms,
+        runs=runs,
+        passed_by_date=_passed(user, runs),
+        near=near,
+        near_firms=near_firms,
+        by_town=_by_town(user, latest.pk),
+        movement=_movement(user, previous.pk if previous else None, latest.pk),
+        candidates=_candidates(latest_records),
+    )
+
+
+def _visible_ids(user: User) -> QuerySet[Enterprise]:
+    return Enterprise.objects.filter(enterprise_scope(user)).values("id")
+
+
+def _passed(user: User, runs: list[EvaluationRun]) -> dict[date, dict[str, int]]:
+    """Passing firms per run and tier, in one grouped query (read off the run/tier/verdict
+    index)."""
+    date_of = {r.pk: r.as_of for r in runs}
+    rows = (
+        EvaluationRecord.objects.filter(
+            run_id__in=list(date_of),
+            enterprise__in=_visible_ids(user),
+            tier__in=TIERS,
+            verdict=Verdict.PASS,
+        )
+        .values("run_id", "tier")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    passed: dict[date, dict[str, int]] = {d: {} for d in date_of.values()}
+    for row in rows:  # at most runs × tiers rows
+        passed[date_of[row["run_id"]]][row["tier"]] = row["n"]
+    return passed
+
+
+def _near(latest_records: QuerySet[EvaluationRecord]) -> tuple[dict[str, int], int]:
+    """Near candidates of the latest run: per tier, and distinct firms, in one query."""
+    agg = latest_records.filter(verdict=Verdict.FAIL, gap__lte=NEAR_GAP, tier__in=TIERS).aggregate(
+        firms=Count("enterprise_id", distinct=True),
+        **{t: Count("id", filter=Q(tier=t)) for t in TIERS},
+    )
+    return {t: int(agg[t]) for t in TIERS}, int(agg["firms"])
+
+
+_LEVEL = Case(
+    *(When(tier=t, then=Value(i)) for i, t in enumerate(LEVELS) if i),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
+def _level_in(run_id: int | None) -> Coalesce:
+    """Per firm (outer ``Enterprise`` row): the highest tier passed in the run, 0 for none."""
+    top = (
+        EvaluationRecord.objects.filter(
+            run_id=run_id, enterprise_id=OuterRef("pk"), verdict=Verdict.PASS
+        )
+        .annotate(level=_LEVEL)
+        .order_by("-level")
+        .values("level")[:1]
+    )
+    return Coalesce(Subquery(top, output_field=IntegerField()), Value(0))
+
+
+def _by_town(user: User, run_id: int) -> dict[str, dict[int, int]]:
+    rows = (
+        Enterprise.objects.filter(enterprise_scope(user))
+        .annotate(level=_level_in(run_id))
+        .filter(level__gt=0)
+        .values("town", "level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out: dict[str, dict[int, int]] = {}
+    for row in rows:  # towns × tiers rows
+        out.setdefault(row["town"], {})[row["level"]] = row["n"]
+    return out
+
+
+def _movement(user: User, previous_id: int | None, latest_id: int) -> dict[tuple[int, int], int]:
+    """Firms graded in both runs, grouped by (highest tier before, highest tier after).
+
+    With a single run (``previous_id`` None) the query still runs and finds nothing, so the
+    page costs the same number of queries whatever the history.
+    """
+    in_run = EvaluationRecord.objects.values("enterprise_id")
+    rows = (
+        Enterprise.objects.filter(enterprise_scope(user))
+        .filter(pk__in=in_run.filter(run_id=previous_id))
+        .filter(pk__in=in_run.filter(run_id=latest_id))
+        .annotate(before=_level_in(previous_id), after=_level_in(latest_id))
+        .values("before", "after")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(row["before"], row["after"]): row["n"] for row in rows}
+
+
+def _candidates(latest_records: QuerySet[EvaluationRecord]) -> dict[str, list[Candidate]]:
+    """Per tier, the failing firms with the smallest gap, in one windowed query."""
+    rows = (
+        latest_records.filter(verdict=Verdict.FAIL, gap__isnull=False, tier__in=TIERS)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("tier"),
+                order_by=[F("gap").asc(), F("enterprise__name").asc(), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=CANDIDATES_PER_TIER)
+        .order_by("tier", "rank")
+        .values(
+            "tier",
+            "score",
+            "pass_mark",
+            "gap",
+            "enterprise__credit_code",
+            "enterprise__name",
+            "enterprise__town",
+        )
+    )
+    out: dict[str, list[Candidate]] = {t: [] for t in TIERS}
+    for row in rows:  # at most tiers × CANDIDATES_PER_TIER rows
+        out[row["tier"]].append(
+            Candidate(
+                credit_code=row["enterprise__credit_code"],
+                name=row["enterprise__name"],
+                town=row["enterprise__town"],
+                score=row["score"],
+                pass_mark=row["pass_mark"],
+                gap=row["gap"],
+            )
+        )
+    return out
