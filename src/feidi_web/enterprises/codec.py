@@ -15,6 +15,7 @@ import polars as pl
 from pypinyin import Style, lazy_pinyin
 
 from feidi.io import Dataset, empty_dataset
+from feidi.schema import FIELDS
 
 NONE = "none"
 KEY_COLUMNS = ("credit_code", "year")
@@ -41,8 +42,24 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+#: Only rank fields hold +∞; an enum may have a real value "none" (研发机构 无).
+_RANK_FIELDS = frozenset(f.name for f in FIELDS if f.kind == "rank")
+
+
 def from_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (math.inf if v == NONE else v) for k, v in row.items()}
+    """A stored profile or figures row back to core values ("none" → +∞ in rank fields)."""
+    return {k: (math.inf if v == NONE and k in _RANK_FIELDS else v) for k, v in row.items()}
+
+
+def restore(value: Any) -> Any:
+    """The inverse of :func:`jsonable` for stored records (numbers only, so no clash)."""
+    if value == NONE:
+        return math.inf
+    if isinstance(value, Mapping):
+        return {k: restore(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore(v) for v in value]
+    return value
 
 
 @cache

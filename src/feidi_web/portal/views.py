@@ -1,9 +1,53 @@
+"""The enterprise portal: the user's own firm, and a what-if self-assessment against every tier.
+
+No view takes a credit code: the firm is always ``request.user.enterprise``.
+"""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from feidi_web.portal import selectors, services
+from feidi_web.portal.forms import SelfAssessmentForm
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
-    # placeholder until this app's issue work lands
-    return render(request, "base.html", {})
+    enterprise = selectors.portal_enterprise(request.user)  # 403 for every other role
+    form = SelfAssessmentForm(
+        request.POST if request.method == "POST" else None,
+        baseline=selectors.baseline_for(enterprise),
+        today=timezone.localdate(),
+    )
+    assessment = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.self_assessment_run(
+                user=request.user,
+                rulebook=form.cleaned_data["rulebook"],
+                as_of=form.cleaned_data["as_of"],
+                changes=form.changes(),
+            )
+        except ValidationError as exc:
+            form.add_core_errors(exc)
+    context = {"enterprise": enterprise, "form": form, "assessment": assessment}
+    if request.htmx and request.method == "POST":
+        # the results panel, and the form again out of band (its errors, its year columns)
+        return render(request, "portal/_whatif_response.html", context)
+    stored = selectors.latest_stored(enterprise)
+    years, figure_table = selectors.figure_table(enterprise)
+    context.update(
+        {
+            "stored": stored,
+            "years": years,
+            "figure_table": figure_table,
+            "grants": selectors.title_rows(enterprise),
+        }
+    )
+    return render(request, "portal/home.html", context)
