@@ -3,8 +3,13 @@ VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+#: where `make demo` serves the platform
+ADDR   ?= 127.0.0.1:8000
+#: the SQLite passes ignore a DATABASE_URL the caller may have exported
+SQLITE  = env -u DATABASE_URL
 
-.PHONY: setup demo test test-fast lint fmt typecheck imports bench clean
+.PHONY: setup demo test test-fast test-pg e2e migrations lint fmt typecheck imports bench \
+	bench-pages screenshots clean
 
 setup: $(STAMP)
 
@@ -12,24 +17,45 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@test -x $(VENV)/bin/feidi -a -x $(VENV)/bin/feidi-web \
+	  || { echo "setup: the feidi / feidi-web console scripts were not installed" >&2; exit 1; }
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-demo: setup                 ## generate the synthetic demo city and grade it
+demo: setup                 ## the demo city as files, then the whole platform at $(ADDR)
 	$(VENV)/bin/feidi demo --out out/demo
+	$(VENV)/bin/feidi-web demo --serve --addr $(ADDR)
 
-test: setup lint typecheck imports   ## everything CI checks
-	$(PY) -m pytest -q
+test: setup lint typecheck imports migrations   ## everything CI checks
+	$(SQLITE) $(PY) -m pytest -q
+	@$(MAKE) --no-print-directory test-pg
 
-test-fast: setup            ## tests without the Spark engine
-	$(PY) -m pytest -q -m "not spark"
+test-fast: setup            ## tests without the Spark engine (SQLite only)
+	$(SQLITE) $(PY) -m pytest -q -m "not spark"
+
+test-pg: setup              ## the web and browser tests again on a throwaway PostgreSQL
+	@if scripts/pg-throwaway --check; then \
+	  scripts/pg-throwaway $(PY) -m pytest -q tests/web tests/e2e; \
+	else \
+	  echo "*** SKIPPED the PostgreSQL pass: initdb was not found (apt-get install postgresql," \
+	    "or set PG_BINDIR). Only SQLite was tested. ***"; \
+	fi
+
+e2e: setup                  ## the browser tests alone (headless Chromium)
+	$(SQLITE) $(PY) -m pytest -q -m e2e tests/e2e
+
+migrations: setup           ## the models and the migrations agree
+	@d=$$(mktemp -d); \
+	  $(SQLITE) FEIDI_DATA_DIR=$$d DJANGO_SETTINGS_MODULE=feidi_web.config.test \
+	    $(PY) -m feidi_web makemigrations --check --dry-run; \
+	  rc=$$?; rm -rf $$d; exit $$rc
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
 
 fmt: setup
-	$(VENV)/bin/ruff format src tests bench
-	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench scripts
+	$(VENV)/bin/ruff check --fix src tests bench scripts
 
 typecheck: setup
 	$(VENV)/bin/mypy
@@ -39,6 +65,12 @@ imports: setup
 
 bench: setup                ## speed and memory figures (see bench/RESULTS.md)
 	$(PY) bench/grade_province.py
+
+bench-pages: setup          ## server time of the main pages on the demo city (p50/p95)
+	$(SQLITE) $(PY) bench/page_times.py
+
+screenshots: setup          ## docs/screenshots/{cockpit,firm}-{zh,en}.png from the demo city
+	$(SQLITE) $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

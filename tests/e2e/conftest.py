@@ -1,0 +1,199 @@
+"""Browser tests: Debian's headless Chromium driven by Playwright against pytest-django's
+``live_server``, logging in through the real form.
+
+* Playwright's sync API keeps an asyncio loop running in the test thread, so Django's
+  "no ORM calls from a running event loop" guard must be off while a browser is open.
+* ``live_server`` makes every test transactional: rows the test writes are committed and
+  visible to the server's threads (on SQLite's in-memory test database the server shares the
+  test's connection; on PostgreSQL each thread has its own).
+* ``db_task_worker`` swaps the test settings' inline task backend for the real database
+  backend and runs ``django_tasks_db``'s worker in a thread, started when the test says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from feidi_web.accounts.models import Role, User
+from feidi_web.enterprises.models import Enterprise
+from tests.web.conftest import PASSWORD, load_city, make_user
+
+#: Debian's Chromium (apt-get install chromium); Playwright downloads no browser here.
+CHROMIUM = os.environ.get("FEIDI_CHROMIUM", "/usr/bin/chromium")
+#: Without these Chromium stalls on a closed network (component updates, sync, first run).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+#: Where a failing test leaves a screenshot of the page it was on.
+FAILURE_DIR = Path(__file__).resolve().parents[2] / "out" / "e2e"
+
+
+@pytest.fixture(scope="module")
+def _async_unsafe_allowed() -> Iterator[None]:
+    old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if old is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old
+
+
+@pytest.fixture(scope="module")
+def browser(_async_unsafe_allowed):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set FEIDI_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def new_page(browser, live_server, request):
+    """Open a page in a fresh browser context (own cookies); ``locale`` sets Accept-Language."""
+    contexts = []
+
+    def open_page(locale: str = "zh-CN"):
+        context = browser.new_context(base_url=live_server.url, locale=locale, viewport=VIEWPORT)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.js_errors = []  # type: ignore[attr-defined]
+        page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))  # type: ignore[attr-defined]
+        return page
+
+    yield open_page
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for i, context in enumerate(contexts):
+        if failed:
+            FAILURE_DIR.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.name)
+            for j, p in enumerate(context.pages):
+                p.screenshot(path=str(FAILURE_DIR / f"{name}-{i}{j}.png"), full_page=True)
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def login(page, username: str, password: str = PASSWORD, *, next_url: str = "") -> None:
+    """Log in through the form, as a person would; ``next_url`` is where to land."""
+    page.goto("/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("#login-form button[type=submit]")
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(transactional_db) -> User:
+    return make_user("admin", Role.ADMIN)
+
+
+@pytest.fixture
+def staff(transactional_db) -> User:
+    from feidi.demo import LOCAL_REGION
+
+    return make_user("staff", Role.COUNTY_STAFF, division=LOCAL_REGION)
+
+
+@pytest.fixture
+def city(admin) -> list[Enterprise]:
+    """30 local + 3 enclave firms of the demo city, imported through the import service."""
+    return load_city(admin, n_local=30, n_enclave=3)
+
+
+# --- the real background worker ------------------------------------------------------------
+
+
+class TaskWorker:
+    """``django_tasks_db``'s worker loop in a thread of the test process."""
+
+    def __init__(self) -> None:
+        from django.db import connections
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        self.worker = Worker(
+            queue_names=["default"],
+            interval=0.2,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="e2e-worker",
+            excluded_queue_names=[],
+        )
+        conn = connections["default"]
+        # SQLite's in-memory test database lives in the test's connection: share it, as
+        # live_server does. Any other database: the thread opens its own connection.
+        self.shared = conn if conn.vendor == "sqlite" and conn.is_in_memory_db() else None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        if self.shared is not None:
+            connections["default"] = self.shared
+        try:
+            self.worker.run()
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            if self.shared is None:
+                connections.close_all()
+
+    def start(self) -> None:
+        assert self.thread is None, "the worker is already running"
+        if self.shared is not None:
+            self.shared.inc_thread_sharing()
+        self.thread = threading.Thread(target=self._run, name="db-worker", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread is None:
+            return
+        self.worker.running = False
+        self.thread.join(timeout=60)
+        if self.shared is not None:
+            self.shared.dec_thread_sharing()
+        assert not self.thread.is_alive(), "the worker did not stop"
+        self.thread = None
+
+
+@pytest.fixture
+def db_task_worker(settings, transactional_db) -> Iterator[TaskWorker]:
+    """The real database task backend with a worker that runs once ``.start()`` is called."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    worker = TaskWorker()
+    yield worker
+    worker.stop()
+    assert worker.error is None, worker.error
