@@ -34,8 +34,8 @@ test-fast: setup            ## tests without the Spark engine (SQLite only)
 	$(SQLITE) $(PY) -m pytest -q -m "not spark"
 
 test-pg: setup              ## the web and browser tests again on a throwaway PostgreSQL
-	@if scripts/pg-throwaway --check; then \
-	  scripts/pg-throwaway $(PY) -m pytest -q tests/web tests/e2e; \
+	@if bash scripts/pg-throwaway --check; then \
+	  bash scripts/pg-throwaway $(PY) -m pytest -q tests/web tests/e2e; \
 	else \
 	  echo "*** SKIPPED the PostgreSQL pass: initdb was not found (apt-get install postgresql," \
 	    "or set PG_BINDIR). Only SQLite was tested. ***"; \

@@ -40,6 +40,45 @@ VIEWPORT = {"width": 1440, "height": 900}
 FAILURE_DIR = Path(__file__).resolve().parents[2] / "out" / "e2e"
 
 
+@pytest.fixture(scope="session")
+def live_server(request, django_db_setup):
+    """pytest-django's ``live_server``, but started only once the test database exists.
+
+    Its own fixture does not wait for the database: when the browser tests are the first in
+    a session to touch it, the server would start while ``NAME`` is still the file path, not
+    see that the test database is SQLite in memory, and not share the test's connection —
+    its threads would then open connections of their own to the shared-cache in-memory
+    database and trip over SQLite's table locks ("database table is locked") as soon as the
+    worker thread writes while a page polls.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _one_sqlite_connection(live_server) -> None:
+    """On SQLite's in-memory test database, the test itself uses the server's connection too.
+
+    Playwright's sync API switches greenlets (each with its own context variables), and
+    Django keeps connections in context-local storage: once a browser is open the test may
+    find a fresh connection object instead of the one handed to the server. Two connections
+    to one shared-cache database lock each other's tables; one connection cannot.
+    """
+    from django.db import connections
+
+    shared = live_server.thread.connections_override.get("default")
+    if shared is not None:
+        connections["default"] = shared
+
+
 @pytest.fixture(scope="module")
 def _async_unsafe_allowed() -> Iterator[None]:
     old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -54,7 +93,10 @@ def _async_unsafe_allowed() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def browser(_async_unsafe_allowed):
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set FEIDI_CHROMIUM)")
+        why = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set FEIDI_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(why + ": .ci/run installs it, so CI must run the browser tests")
+        pytest.skip(why)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -136,8 +178,7 @@ def city(admin) -> list[Enterprise]:
 class TaskWorker:
     """``django_tasks_db``'s worker loop in a thread of the test process."""
 
-    def __init__(self) -> None:
-        from django.db import connections
+    def __init__(self, shared_connection=None) -> None:
         from django_tasks_db.management.commands.db_worker import Worker
 
         self.worker = Worker(
@@ -150,10 +191,9 @@ class TaskWorker:
             worker_id="e2e-worker",
             excluded_queue_names=[],
         )
-        conn = connections["default"]
-        # SQLite's in-memory test database lives in the test's connection: share it, as
-        # live_server does. Any other database: the thread opens its own connection.
-        self.shared = conn if conn.vendor == "sqlite" and conn.is_in_memory_db() else None
+        # SQLite's in-memory test database: use the live server's connection, as its request
+        # threads do. Any other database: the thread opens its own connection.
+        self.shared = shared_connection
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
@@ -190,10 +230,10 @@ class TaskWorker:
 
 
 @pytest.fixture
-def db_task_worker(settings, transactional_db) -> Iterator[TaskWorker]:
+def db_task_worker(settings, transactional_db, live_server) -> Iterator[TaskWorker]:
     """The real database task backend with a worker that runs once ``.start()`` is called."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    worker = TaskWorker()
+    worker = TaskWorker(live_server.thread.connections_override.get("default"))
     yield worker
     worker.stop()
     assert worker.error is None, worker.error
