@@ -32,6 +32,7 @@ __all__ = [
     "FIELDS_BY_NAME",
     "FIRM_FIELDS",
     "HONORS",
+    "TITLE_COLUMNS",
     "TITLE_LEVELS",
     "TITLE_SLOTS",
     "YEAR_FIELDS",
@@ -442,3 +443,15 @@ def title_date_column(level: str, slot: int) -> str:
 def title_undated_column(level: str) -> str:
     """Column: the title level is listed without a grant date (counts as held)."""
     return f"title_{level}_undated"
+
+
+#: The normalised columns the ``titles`` field fans out to: per level, the dated slots, newest
+#: first, then whether an undated grant is held.
+TITLE_COLUMNS: tuple[str, ...] = tuple(
+    column
+    for level in TITLE_LEVELS
+    for column in (
+        *(title_date_column(level, s) for s in range(1, TITLE_SLOTS + 1)),
+        title_undated_column(level),
+    )
+)

@@ -41,13 +41,11 @@ from feidi.io._parse import NUMBER_KINDS, flag_column, title_slot_frame
 from feidi.io._read import ROW, RawTable, UnreadableFileError, frame_to_raw, read_raw
 from feidi.schema import (
     FIELDS,
+    TITLE_COLUMNS,
     TITLE_LEVELS,
-    TITLE_SLOTS,
     Field,
     header_aliases,
     normalise_header,
-    title_date_column,
-    title_undated_column,
 )
 
 __all__ = ["Dataset", "dataset_from_frame", "read_dataset", "validate_file"]
@@ -583,7 +581,7 @@ def _build_dataset(work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layou
             extra += derived
             columns += [e.meta.output_name() for e in derived]
         elif f.kind == "titles" and f.name == "titles":
-            columns += _title_columns()
+            columns += TITLE_COLUMNS
     firms = firms.with_columns(_none_fill(f, layout) for f in firm_fields).with_columns(extra)
     if layout.present("titles"):
         texts = [*firms.get_column("titles").unique().to_list(), ""]
@@ -592,7 +590,7 @@ def _build_dataset(work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layou
     elif "titles" in layout.fields:
         firms = firms.with_columns(
             pl.lit(None, pl.Boolean if c.endswith("_undated") else pl.Int32).alias(c)
-            for c in _title_columns()
+            for c in TITLE_COLUMNS
         )
     return Dataset(firms=firms.select(columns), financials=financials)
 
@@ -623,14 +621,6 @@ def _flag_columns(f: Field, layout: _Layout) -> list[pl.Expr]:
             out.append(pl.col(f.name).str.split(";").list.contains(key).alias(name))
         else:
             out.append(pl.lit(None, pl.Boolean).alias(name))
-    return out
-
-
-def _title_columns() -> list[str]:
-    out: list[str] = []
-    for level in TITLE_LEVELS:
-        out += [title_date_column(level, s) for s in range(1, TITLE_SLOTS + 1)]
-        out.append(title_undated_column(level))
     return out
 
 

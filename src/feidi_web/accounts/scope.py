@@ -20,6 +20,11 @@ def division_prefix(code: str) -> str:
     return code
 
 
+def in_jurisdiction(code: str) -> Q:
+    """Enterprises whose jurisdiction lies in division ``code`` (a county or a prefecture)."""
+    return Q(jurisdiction_code__startswith=division_prefix(code))
+
+
 def enterprise_scope(user: User) -> Q:
     """A filter on ``Enterprise`` selecting exactly what ``user`` may see.
 
@@ -30,9 +35,9 @@ def enterprise_scope(user: User) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     if user.role == Role.COUNTY_STAFF and user.division_code:
-        return Q(jurisdiction_code__startswith=division_prefix(user.division_code))
+        return in_jurisdiction(user.division_code)
     if user.role == Role.ENCLAVE_OPERATOR and user.division_code:
-        return Q(jurisdiction_code__startswith=division_prefix(user.division_code), enclave=True)
+        return in_jurisdiction(user.division_code) & Q(enclave=True)
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         return Q(pk=user.enterprise_id)
     return Q(pk__in=[])

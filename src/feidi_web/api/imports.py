@@ -1,31 +1,14 @@
 """Imports over HTTP: upload a file to be checked, read the result, commit it."""
 
-from django.http import Http404
 from ninja import File, Form, P, PathEx, Router, Status, UploadedFile
 
-from feidi_web.accounts.models import Role, User
 from feidi_web.api.schemas import ImportOut, errors
-from feidi_web.enterprises.models import DataImport
+from feidi_web.enterprises.permissions import import_get_for_user
 from feidi_web.enterprises.services import import_check, import_commit
 
 router = Router(tags=["imports"])
 
 ImportId = PathEx[int, P(description="Import id.")]
-
-
-def _import_for(user: User, import_id: int) -> DataImport:
-    """The import if the caller uploaded it or is an administrator, else 404.
-
-    The same rule as ``enterprises.views._import_for``; both belong in one selector
-    (``enterprises.selectors.import_get_for_user``).
-    """
-    imports = DataImport.objects.all()
-    if user.role != Role.ADMIN:
-        imports = imports.filter(uploaded_by=user)
-    try:
-        return imports.get(pk=import_id)
-    except DataImport.DoesNotExist:
-        raise Http404 from None
 
 
 @router.post("", response={201: ImportOut, **errors(403, 422)}, summary="Upload a file to check")
@@ -51,7 +34,7 @@ def import_upload(
 @router.get("/{import_id}", response={200: ImportOut, **errors(404)}, summary="One import")
 def import_detail(request, import_id: ImportId):
     """Only the uploader or an administrator sees an import (404 otherwise)."""
-    return _import_for(request.auth, import_id)
+    return import_get_for_user(request.auth, import_id)
 
 
 @router.post(
@@ -62,4 +45,6 @@ def import_detail(request, import_id: ImportId):
 def commit_import(request, import_id: ImportId):
     """Write an import in ``preview`` into the registry in one transaction, with its audit
     trail. 422 when it is not in ``preview`` (rejected, or already committed)."""
-    return import_commit(actor=request.auth, import_id=_import_for(request.auth, import_id).pk)
+    return import_commit(
+        actor=request.auth, import_id=import_get_for_user(request.auth, import_id).pk
+    )

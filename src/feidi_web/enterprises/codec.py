@@ -23,12 +23,7 @@ KEY_COLUMNS = ("credit_code", "year")
 
 def to_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """A core row as a JSON-safe dict (∞ → "none", NaN → null)."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            value = NONE if value > 0 else None
-        out[key] = value
-    return out
+    return jsonable(row)
 
 
 def jsonable(value: Any) -> Any:

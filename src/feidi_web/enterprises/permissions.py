@@ -12,7 +12,7 @@ from django.http import Http404
 
 from feidi_web.accounts.models import Role, User
 from feidi_web.accounts.scope import enterprise_scope
-from feidi_web.enterprises.models import Enterprise
+from feidi_web.enterprises.models import DataImport, Enterprise
 
 
 def enterprises_for_user(user: User) -> QuerySet[Enterprise]:
@@ -24,6 +24,20 @@ def enterprise_get_for_user(user: User, credit_code: str) -> Enterprise:
         return enterprises_for_user(user).get(credit_code=credit_code)
     except Enterprise.DoesNotExist:
         raise Http404("enterprise not found") from None
+
+
+def imports_for_user(user: User) -> QuerySet[DataImport]:
+    """Imports a user may see: their own uploads; an administrator sees all."""
+    if user.role == Role.ADMIN:
+        return DataImport.objects.all()
+    return DataImport.objects.filter(uploaded_by=user)
+
+
+def import_get_for_user(user: User, import_id: int) -> DataImport:
+    try:
+        return imports_for_user(user).get(pk=import_id)
+    except DataImport.DoesNotExist:
+        raise Http404("import not found") from None
 
 
 def require_registry_editor(user: User) -> None:

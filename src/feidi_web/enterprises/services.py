@@ -21,14 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feidi.io import Dataset, InputError, InputReport, dataset_from_frame, flag_column, read_dataset
-from feidi.schema import (
-    FIELDS,
-    FIELDS_BY_NAME,
-    TITLE_LEVELS,
-    TITLE_SLOTS,
-    title_date_column,
-    title_undated_column,
-)
+from feidi.schema import FIELDS_BY_NAME, TITLE_COLUMNS, YEAR_FIELDS
 from feidi_web.accounts.models import Role, User
 from feidi_web.accounts.scope import division_prefix
 from feidi_web.common.models import AuditEntry
@@ -37,7 +30,6 @@ from feidi_web.enterprises.models import DataImport, Enterprise, FiscalYear, Imp
 from feidi_web.enterprises.permissions import require_registry_editor
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv", ".parquet")
-YEAR_FIELD_NAMES = tuple(f.name for f in FIELDS if f.scope == "year")
 
 
 # --- which stored columns a file's field writes ---------------------------------------------
@@ -49,12 +41,20 @@ def _owned_columns(field_name: str) -> list[str]:
     if f.kind == "flags":
         return [f.name, *(flag_column(f.name, key) for key in f.values)]
     if f.kind == "titles":
-        cols = [f.name]
-        for level in TITLE_LEVELS:
-            cols += [title_date_column(level, s) for s in range(1, TITLE_SLOTS + 1)]
-            cols.append(title_undated_column(level))
-        return cols
+        return [f.name, *TITLE_COLUMNS]
     return [f.name]
+
+
+def _written_columns(present: set[str]) -> tuple[list[str], list[str]]:
+    """(profile columns, figure columns) an import carrying fields ``present`` writes; the
+    rest of a stored firm is left as it is."""
+    firm_cols = [
+        c
+        for name in sorted(present)
+        if name in FIELDS_BY_NAME and FIELDS_BY_NAME[name].scope == "firm"
+        for c in _owned_columns(name)
+    ]
+    return firm_cols, [n for n in YEAR_FIELDS if n in present]
 
 
 def _present_fields(report: InputReport) -> set[str]:
@@ -120,12 +120,7 @@ def _plan(data: Dataset, present: set[str]) -> dict[str, Any]:
             "enterprise__credit_code", "year", "figures"
         )
     }
-    firm_cols = [
-        c
-        for name in present
-        if FIELDS_BY_NAME.get(name) and FIELDS_BY_NAME[name].scope == "firm"
-        for c in _owned_columns(name)
-    ]
+    firm_cols, year_cols = _written_columns(present)
     changed_cells = 0
     for row in data.firms.iter_rows(named=True):
         old = existing.get(row["credit_code"])
@@ -133,7 +128,6 @@ def _plan(data: Dataset, present: set[str]) -> dict[str, Any]:
             new = to_json(row)
             changed_cells += sum(1 for c in firm_cols if old.profile.get(c) != new.get(c))
     new_years = 0
-    year_cols = [n for n in YEAR_FIELD_NAMES if n in present]
     for row in data.financials.iter_rows(named=True):
         old_fig = stored_years.get((row["credit_code"], row["year"]))
         if old_fig is None:
@@ -235,13 +229,7 @@ def import_commit(*, actor: User, import_id: int) -> DataImport:
 
 def _write(*, actor: User, data: Dataset, present: set[str], imp: DataImport) -> dict[str, int]:
     via = f"import:{imp.pk}"
-    firm_cols = [
-        c
-        for name in sorted(present)
-        if name in FIELDS_BY_NAME and FIELDS_BY_NAME[name].scope == "firm"
-        for c in _owned_columns(name)
-    ]
-    year_cols = [n for n in YEAR_FIELD_NAMES if n in present]
+    firm_cols, year_cols = _written_columns(present)
     codes = data.firms.get_column("credit_code").to_list()
     existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
     audit: list[AuditEntry] = []
@@ -363,7 +351,7 @@ def fiscal_year_update(
     refused — a negative revenue, more R&D staff than staff, a field that does not exist.
     """
     require_registry_editor(actor)
-    unknown = sorted(set(changes) - set(YEAR_FIELD_NAMES))
+    unknown = sorted(set(changes) - set(YEAR_FIELDS))
     if unknown:
         raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(unknown)})
     with transaction.atomic():
@@ -381,10 +369,7 @@ def fiscal_year_update(
                 {
                     "credit_code": enterprise.credit_code,
                     "year": str(y.year),
-                    **{
-                        k: None if figures.get(k) is None else str(figures[k])
-                        for k in YEAR_FIELD_NAMES
-                    },
+                    **{k: None if figures.get(k) is None else str(figures[k]) for k in YEAR_FIELDS},
                 }
             )
         if target is None:
@@ -394,12 +379,12 @@ def fiscal_year_update(
                     "year": str(year),
                     **{
                         k: None if changes.get(k) in (None, "") else str(changes[k])
-                        for k in YEAR_FIELD_NAMES
+                        for k in YEAR_FIELDS
                     },
                 }
             )
         frame = pl.DataFrame(
-            rows, schema={k: pl.String for k in ("credit_code", "year", *YEAR_FIELD_NAMES)}
+            rows, schema={k: pl.String for k in ("credit_code", "year", *YEAR_FIELDS)}
         )
         try:
             data, _report = dataset_from_frame(frame, file=f"{enterprise.credit_code} {year}")

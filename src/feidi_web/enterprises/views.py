@@ -18,9 +18,10 @@ from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises import selectors, services
 from feidi_web.enterprises.codec import from_json
 from feidi_web.enterprises.forms import FiscalYearForm, ImportUploadForm, RegistrySearchForm
-from feidi_web.enterprises.models import DataImport
 from feidi_web.enterprises.permissions import (
     enterprise_get_for_user,
+    import_get_for_user,
+    imports_for_user,
     require_registry_editor,
     require_staff_role,
 )
@@ -182,32 +183,14 @@ def import_list(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.messages)
         else:
             return redirect("enterprises:import_detail", import_id=imp.pk)
-    imports = (
-        DataImport.objects.filter(uploaded_by=request.user).select_related("uploaded_by")[:50]
-        if request.user.role != "admin"
-        else DataImport.objects.select_related("uploaded_by")[:50]
-    )
+    imports = imports_for_user(request.user).select_related("uploaded_by")[:50]
     return render(request, "enterprises/imports.html", {"form": form, "imports": imports})
-
-
-def _import_for(request: HttpRequest, import_id: int) -> DataImport:
-    from django.http import Http404
-
-    qs = (
-        DataImport.objects.all()
-        if request.user.role == "admin"
-        else DataImport.objects.filter(uploaded_by=request.user)
-    )
-    try:
-        return qs.get(pk=import_id)
-    except DataImport.DoesNotExist:
-        raise Http404 from None
 
 
 @login_required
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     require_registry_editor(request.user)
-    imp = _import_for(request, import_id)
+    imp = import_get_for_user(request.user, import_id)
     issues = imp.report.get("issues", [])
     errors = [i for i in issues if i["severity"] == "error"]
     warnings = [i for i in issues if i["severity"] == "warning"]
@@ -222,7 +205,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 @require_POST
 def import_commit_view(request: HttpRequest, import_id: int) -> HttpResponse:
     require_registry_editor(request.user)
-    imp = _import_for(request, import_id)
+    imp = import_get_for_user(request.user, import_id)
     try:
         services.import_commit(actor=request.user, import_id=imp.pk)
     except ValidationError as exc:

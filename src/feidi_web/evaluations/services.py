@@ -12,12 +12,14 @@ from datetime import date
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feidi.io import Dataset
 from feidi.rules import available_rulebooks, evaluate, load_rulebook
 from feidi_web.accounts.models import Role, User
+from feidi_web.accounts.scope import in_jurisdiction
 from feidi_web.enterprises.codec import jsonable
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import require_staff_role
@@ -51,13 +53,11 @@ def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> Evaluat
     return run
 
 
-def _run_enterprises(run: EvaluationRun) -> Enterprise:
-    qs = Enterprise.objects.all()
+def _run_enterprises(run: EvaluationRun) -> QuerySet[Enterprise]:
+    """The firms a run grades: its jurisdiction's, or the whole registry ('')."""
     if run.jurisdiction_code:
-        from feidi_web.accounts.scope import division_prefix
-
-        qs = qs.filter(jurisdiction_code__startswith=division_prefix(run.jurisdiction_code))
-    return qs
+        return Enterprise.objects.filter(in_jurisdiction(run.jurisdiction_code))
+    return Enterprise.objects.all()
 
 
 def evaluation_run_execute(*, run_id: int) -> EvaluationRun:
