@@ -8,7 +8,7 @@ ADDR   ?= 127.0.0.1:8000
 #: the SQLite passes ignore a DATABASE_URL the caller may have exported
 SQLITE  = env -u DATABASE_URL
 
-.PHONY: setup demo test test-fast test-pg e2e migrations lint fmt typecheck imports bench \
+.PHONY: setup system-demo system-test demo test test-fast test-pg e2e migrations lint fmt typecheck imports bench \
 	bench-pages screenshots clean
 
 setup: $(STAMP)
@@ -22,24 +22,26 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-demo: setup                 ## the demo city as files, then the whole platform at $(ADDR)
+system-demo:                ## Debian packages the demo needs (installed when absent)
+	@bash scripts/system-packages demo
+
+system-test:                ## Debian packages the tests need (installed when absent)
+	@bash scripts/system-packages test
+
+demo: system-demo setup     ## the demo city as files, then the whole platform at $(ADDR)
 	$(VENV)/bin/feidi demo --out out/demo
 	$(VENV)/bin/feidi-web demo --serve --addr $(ADDR)
 
-test: setup lint typecheck imports migrations   ## everything CI checks
-	$(SQLITE) $(PY) -m pytest -q
-	@$(MAKE) --no-print-directory test-pg
+test: system-test setup lint typecheck imports migrations   ## everything CI checks
+	@rc=0; $(SQLITE) $(PY) -m pytest -q || rc=$$?; \
+	  $(MAKE) --no-print-directory test-pg || rc=$$?; \
+	  [ $$rc -eq 0 ] || echo "*** make test: a pass failed (see above) ***" >&2; exit $$rc
 
 test-fast: setup            ## tests without the Spark engine (SQLite only)
 	$(SQLITE) $(PY) -m pytest -q -m "not spark"
 
-test-pg: setup              ## the web and browser tests again on a throwaway PostgreSQL
-	@if bash scripts/pg-throwaway --check; then \
-	  bash scripts/pg-throwaway $(PY) -m pytest -q tests/web tests/e2e; \
-	else \
-	  echo "*** SKIPPED the PostgreSQL pass: initdb was not found (apt-get install postgresql," \
-	    "or set PG_BINDIR). Only SQLite was tested. ***"; \
-	fi
+test-pg: system-test setup  ## the web and browser tests again on a throwaway PostgreSQL
+	bash scripts/pg-throwaway $(PY) -m pytest -q tests/web tests/e2e
 
 e2e: setup                  ## the browser tests alone (headless Chromium)
 	$(SQLITE) $(PY) -m pytest -q -m e2e tests/e2e

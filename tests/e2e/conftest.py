@@ -93,10 +93,10 @@ def _async_unsafe_allowed() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def browser(_async_unsafe_allowed):
     if not os.access(CHROMIUM, os.X_OK):
-        why = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set FEIDI_CHROMIUM)"
-        if os.environ.get("CI"):
-            pytest.fail(why + ": .ci/run installs it, so CI must run the browser tests")
-        pytest.skip(why)
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: `make test` installs it (scripts/system-packages), "
+            "or set FEIDI_CHROMIUM"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -124,6 +124,16 @@ def new_page(browser, live_server, request):
         page = context.new_page()
         page.js_errors = []  # type: ignore[attr-defined]
         page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))  # type: ignore[attr-defined]
+        # What the Content-Security-Policy blocked (Chromium reports it on the console).
+        page.csp_violations = []  # type: ignore[attr-defined]
+        page.on(
+            "console",
+            lambda msg: (
+                page.csp_violations.append(msg.text)  # type: ignore[attr-defined]
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
         return page
 
     yield open_page
@@ -170,6 +180,17 @@ def staff(transactional_db) -> User:
 def city(admin) -> list[Enterprise]:
     """30 local + 3 enclave firms of the demo city, imported through the import service."""
     return load_city(admin, n_local=30, n_enclave=3)
+
+
+@pytest.fixture
+def graded(city, admin):
+    """The city graded once with miit-2022 (a finished run)."""
+    from feidi_web.evaluations.models import EvaluationRun
+    from feidi_web.evaluations.services import evaluation_run_execute
+    from tests.web.conftest import AS_OF
+
+    run = EvaluationRun.objects.create(rulebook="miit-2022", as_of=AS_OF, created_by=admin)
+    return evaluation_run_execute(run_id=run.pk)
 
 
 # --- the real background worker ------------------------------------------------------------
