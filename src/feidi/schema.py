@@ -62,6 +62,9 @@ class Field:
     #: Extra header spellings accepted besides ``name`` and ``zh``.
     aliases: tuple[str, ...] = ()
     en: str = ""
+    #: Longest text (in characters) of a ``str`` or ``code`` field, checked as an input error:
+    #: the length of the database column a store keeps it in (``None`` = unlimited).
+    max_chars: int | None = None
 
 
 HONORS: dict[str, tuple[str, ...]] = {
@@ -175,7 +178,16 @@ FIELDS: tuple[Field, ...] = (
         aliases=("当年新增股权融资(合格机构投资者实缴额)", "当年新增股权融资额", "股权融资"),
     ),
     # --- per enterprise -------------------------------------------------------------------
-    _f("name", "企业名称", "str", "firm", "Enterprise name", aliases=("名称", "单位名称")),
+    # The web registry keeps name and town in varchar(200) and varchar(100) columns.
+    _f(
+        "name",
+        "企业名称",
+        "str",
+        "firm",
+        "Enterprise name",
+        aliases=("名称", "单位名称"),
+        max_chars=200,
+    ),
     _f(
         "town",
         "所属镇(街道)",
@@ -183,6 +195,7 @@ FIELDS: tuple[Field, ...] = (
         "firm",
         "Town or subdistrict",
         aliases=("镇街", "所属镇街", "乡镇"),
+        max_chars=100,
     ),
     _f(
         "region_code",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -337,3 +338,135 @@ def test_xlsx_openpyxl_fallback_reads_cells_as_calamine_does(tmp_path: Path) -> 
     calamine = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
 
     assert fallback.row(0) == calamine.to_polars().row(0)
+
+
+# --- encodings that must not be read as GBK ------------------------------------------------
+
+BIG5_HEADER = ["統一社會信用代碼", "年度", "營業收入(萬元)", "企業名稱", "所屬鄉鎮"]
+BIG5_NAMES = ["臺灣積體電路製造股份有限公司", "新竹精密機械實業有限公司", "高雄鋼鐵企業社"]
+SJIS_HEADER = ["法人番号", "年度", "売上高(万円)", "会社名", "所在地"]
+SJIS_NAMES = ["株式会社山田製作所", "さくら精機株式会社", "東京エレクトロン株式会社"]
+
+
+def _rows(header: list[str], names: list[str], n: int) -> list[list[str]]:
+    return [
+        header,
+        *[[CODE_A, str(2022 + i % 3), str(100 + i), names[i % 3], ""] for i in range(n)],
+    ]
+
+
+@pytest.mark.parametrize("n", [1, 3000])
+@pytest.mark.parametrize(
+    ("encoding", "header", "names", "zh", "en"),
+    [
+        ("big5", BIG5_HEADER, BIG5_NAMES, "繁体中文 Big5", "Big5 (Traditional Chinese)"),
+        ("shift_jis", SJIS_HEADER, SJIS_NAMES, "日文 Shift-JIS", "Shift-JIS (Japanese)"),
+        (
+            "cp932",
+            SJIS_HEADER,
+            [*SJIS_NAMES[:2], "㈱ひかり通信"],
+            "日文 Shift-JIS",
+            "Shift-JIS (Japanese)",
+        ),
+    ],
+)
+def test_read_dataset_refuses_big5_and_shift_jis_naming_the_encoding(
+    tmp_path: Path, encoding: str, header: list[str], names: list[str], zh: str, en: str, n: int
+) -> None:
+    path = _write_csv(tmp_path / "firms.csv", _rows(header, names, n), encoding=encoding)
+
+    report = validate_file(path)
+
+    assert report.issues == (
+        Issue(
+            "error",
+            "firms.csv",
+            None,
+            None,
+            None,
+            f"文件看起来是{zh} 编码，按简体中文(GBK)读取会成为乱码；请另存为 UTF-8（或 GBK）编码的"
+            f" CSV / the file looks like {en} text, which read as Chinese GBK would be garbled;"
+            " save it as UTF-8 (or GBK) CSV",
+            "file.encoding",
+        ),
+    )
+
+
+RARE_NAMES = ["常熟镕喆科技有限公司", "苏州堃珺精密机械有限公司", "昇"]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+@pytest.mark.parametrize("header", [CHINESE[:5], ENGLISH[:5]])
+@pytest.mark.parametrize("n", [1, 3000])
+def test_read_dataset_reads_gbk_names_with_rare_characters(
+    tmp_path: Path, encoding: str, header: list[str], n: int
+) -> None:
+    codes = [make_credit_code(f"91320581MA{i:07d}") for i in range(max(n // 3, 1))]
+    rows = [
+        [codes[i // 3], str(2022 + i % 3), "1", "", RARE_NAMES[i % 3] if i % 3 == 0 else ""]
+        for i in range(n)
+    ]
+    path = _write_csv(tmp_path / "firms.csv", [header, *rows], encoding=encoding)
+
+    data, report = read_dataset(path)
+
+    assert report.errors == ()
+    assert data.firms.get_column("name").to_list() == [RARE_NAMES[0]] * len(codes)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"), [("utf-16-le", "UTF-16 LE"), ("utf-16-be", "UTF-16 BE")]
+)
+def test_read_dataset_refuses_utf16_without_a_byte_order_mark(
+    tmp_path: Path, encoding: str, name: str
+) -> None:
+    path = tmp_path / "firms.txt"
+    path.write_bytes(_csv_text([CHINESE, *ROWS], separator="\t").encode(encoding))
+
+    report = validate_file(path)
+
+    assert report.issues == (
+        Issue(
+            "error",
+            "firms.txt",
+            None,
+            None,
+            None,
+            f"文件看起来是没有字节顺序标记(BOM)的 {name} 文本，无法可靠读取；请另存为 UTF-8"
+            f" 编码的 CSV / the file looks like {name} text without a byte-order mark, which"
+            " cannot be read reliably; save it as UTF-8 CSV",
+            "file.encoding",
+        ),
+    )
+
+
+# --- messages name the file, never its directory -------------------------------------------
+
+
+def test_read_dataset_missing_file_names_only_the_file(tmp_path: Path) -> None:
+    report = validate_file(tmp_path / "stored" / "nowhere.csv")
+
+    assert [(i.file, i.reason) for i in report.issues] == [
+        ("nowhere.csv", "找不到文件 nowhere.csv / file not found: nowhere.csv")
+    ]
+
+
+def test_read_dataset_parser_message_names_no_directory(tmp_path: Path) -> None:
+    path = _write_xlsx(tmp_path / "broken.xlsx", [ENGLISH, *ROWS])
+    with zipfile.ZipFile(path) as book:
+        parts = {n: book.read(n) for n in book.namelist()}
+    # the sheet's relationship is missing: calamine cannot open the workbook and says where
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b'Id="rId1"', b'Id="rId9"'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+    report = validate_file(path)
+
+    assert [i.code for i in report.issues] == ["file.unreadable"]
+    reason = report.issues[0].reason
+    assert "broken.xlsx" in reason
+    assert str(tmp_path) not in reason
+    assert "/tmp" not in reason

@@ -6,7 +6,14 @@ returns the normalised :class:`Dataset` — or raises :class:`InputError` whose 
 every problem with its file, row, column, value and a bilingual reason.
 """
 
+from feidi.io._isolated import (
+    Isolation,
+    read_dataset_isolated,
+    report_from_json,
+    report_to_json,
+)
 from feidi.io._issues import ISSUE_CAP, InputError, InputReport, Issue, write_report
+from feidi.io._limits import DEFAULT_LIMITS, ReadLimits
 from feidi.io._parse import flag_column
 from feidi.io._validate import (
     Dataset,
@@ -17,15 +24,21 @@ from feidi.io._validate import (
 )
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "ISSUE_CAP",
     "Dataset",
     "InputError",
     "InputReport",
+    "Isolation",
     "Issue",
+    "ReadLimits",
     "dataset_from_frame",
     "empty_dataset",
     "flag_column",
     "read_dataset",
+    "read_dataset_isolated",
+    "report_from_json",
+    "report_to_json",
     "validate_file",
     "write_report",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from feidi.io._issues import Severity
+from feidi.io._issues import CONTROL_CHARS, Severity, visible_text
 from feidi.io._parse import (
     NUMBER_KINDS,
     WHOLE_KINDS,
@@ -161,7 +161,43 @@ def _field_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) ->
         return _flags_parser(f, raw, dtype, work)
     if f.kind == "titles":
         return _titles_parser(f, raw, dtype, work)
-    return text_expr(raw, dtype), []  # str / code: the trimmed text
+    return text_expr(raw, dtype), _text_checks(f, raw, dtype)  # str / code: the trimmed text
+
+
+def _text_checks(f: Field, raw: str, dtype: pl.DataType) -> list[RowCheck]:
+    """A text kept as written: no control characters, and no longer than ``Field.max_chars``.
+
+    Both would pass every other check and then fail where the text is stored (PostgreSQL
+    refuses NUL; a varchar column refuses a longer value), after the file was accepted.
+    """
+    zh, en = field_labels(f)
+    text = text_expr(raw, dtype)
+
+    def control(r: Row) -> str:
+        found = "、".join(sorted({visible_text(c) for c in cell(r, raw) if visible_text(c) != c}))
+        return (
+            f"{zh}含有控制字符 {found}，请删除 / {en} contains the control character(s)"
+            f" {found.replace('、', ', ')}: delete them"
+        )
+
+    checks = [
+        RowCheck("text.control_char", "error", f.name, text.str.contains(CONTROL_CHARS), control)
+    ]
+    limit = f.max_chars
+    if limit is not None:
+        checks.append(
+            RowCheck(
+                "text.too_long",
+                "error",
+                f.name,
+                text.str.len_chars() > limit,
+                lambda r: (
+                    f"{zh}超过 {limit} 个字符（{len(cell(r, raw))} 个）"
+                    f" / {en} is longer than {limit} characters ({len(cell(r, raw))})"
+                ),
+            )
+        )
+    return checks
 
 
 def _unparsed(

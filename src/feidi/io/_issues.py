@@ -8,6 +8,7 @@ millions of identical lines. The rest are counted in ``InputReport.truncated``.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -16,7 +17,16 @@ from typing import Literal
 
 import polars as pl
 
-__all__ = ["ISSUE_CAP", "InputError", "InputReport", "Issue", "IssueLog", "write_report"]
+__all__ = [
+    "CONTROL_CHARS",
+    "ISSUE_CAP",
+    "InputError",
+    "InputReport",
+    "Issue",
+    "IssueLog",
+    "visible_text",
+    "write_report",
+]
 
 Severity = Literal["error", "warning"]
 
@@ -24,6 +34,21 @@ Severity = Literal["error", "warning"]
 ISSUE_CAP = 1000
 
 _REPORT_COLUMNS = ("severity", "file", "row", "column", "value", "reason", "code")
+
+#: Control characters no cell means to hold (a regex class, for Python and Polars alike): the
+#: C0 controls but tab, line feed and carriage return, and DEL. PostgreSQL cannot store NUL
+#: in text or jsonb at all.
+CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+_CONTROL = re.compile(CONTROL_CHARS)
+
+
+def visible_text(text: str) -> str:
+    r"""``text`` with each control character of :data:`CONTROL_CHARS` written out as ``\xNN``.
+
+    >>> print(visible_text("甲\x00公司\x1f"))
+    甲\x00公司\x1f
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +166,11 @@ class IssueLog:
             self._unlisted[code] += 1
             return
         self._listed[code] += 1
+        # A cell's control characters are shown, never passed on: a report is stored and
+        # displayed, and a NUL cannot even be stored in PostgreSQL.
+        reason = visible_text(reason)
+        column = None if column is None else visible_text(column)
+        value = None if value is None else visible_text(value)
         self._issues.append(Issue(severity, self.file, row, column, value, reason, code))
 
     def count_unlisted(self, code: str, n: int) -> None:

@@ -37,6 +37,7 @@ from feidi.io._checks import (
     raw_column,
 )
 from feidi.io._issues import InputError, InputReport, IssueLog, Severity
+from feidi.io._limits import DEFAULT_LIMITS, ReadLimits
 from feidi.io._parse import NUMBER_KINDS, flag_column, title_slot_frame
 from feidi.io._read import ROW, RawTable, UnreadableFileError, frame_to_raw, read_raw
 from feidi.schema import (
@@ -65,6 +66,10 @@ class Dataset:
 
     firms: pl.DataFrame
     financials: pl.DataFrame
+    #: Where each firm first appears in the file (``credit_code``, ``row`` as the spreadsheet
+    #: numbers it), so a caller that checks firms further (a registry's jurisdiction) can
+    #: name the row; None for a dataset that did not come from a file.
+    firm_rows: pl.DataFrame | None = None
 
 
 # --- public entry points ------------------------------------------------------------------
@@ -76,6 +81,7 @@ def read_dataset(
     accepted_codes: Collection[str] = (),
     extra_fields: tuple[Field, ...] = (),
     sheet: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> tuple[Dataset, InputReport]:
     """Read and check a CSV, XLSX or Parquet file of firms × fiscal years.
 
@@ -93,6 +99,10 @@ def read_dataset(
         Fields a provincial rulebook adds; parsed like the canonical ones.
     sheet
         The XLSX sheet to read (default: the first).
+    limits
+        What the file may hold (:class:`ReadLimits`): a file over them is refused with a single
+        ``file.too_large`` error before any reader sees it. The default is generous enough for
+        a province-wide file; a server reading uploads passes smaller ones.
 
     Examples
     --------
@@ -105,7 +115,7 @@ def read_dataset(
     >>> data.financials.select("year", "revenue").row(0), report.ok
     ((2024, 1200.0), True)
     """
-    dataset, report = _check_file(path, accepted_codes, extra_fields, sheet, build=True)
+    dataset, report = _check_file(path, accepted_codes, extra_fields, sheet, limits, build=True)
     if dataset is None:
         raise InputError(report)
     return dataset, report
@@ -117,13 +127,14 @@ def validate_file(
     accepted_codes: Collection[str] = (),
     extra_fields: tuple[Field, ...] = (),
     sheet: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> InputReport:
     """The checks of :func:`read_dataset`, returning the report instead of raising.
 
     An unreadable file, an unknown suffix or a missing key column is reported as a single
     error issue.
     """
-    return _check_file(path, accepted_codes, extra_fields, sheet, build=False)[1]
+    return _check_file(path, accepted_codes, extra_fields, sheet, limits, build=False)[1]
 
 
 def dataset_from_frame(
@@ -160,13 +171,14 @@ def _check_file(
     accepted_codes: Collection[str],
     extra_fields: tuple[Field, ...],
     sheet: str | None,
+    limits: ReadLimits,
     *,
     build: bool,
 ) -> tuple[Dataset | None, InputReport]:
     path = Path(path)
     fields = _fields(extra_fields)
     try:
-        raw = read_raw(path, header_aliases(fields), sheet)
+        raw = read_raw(path, header_aliases(fields), sheet, limits)
     except UnreadableFileError as exc:
         log = IssueLog(path.name)
         log.add("error", exc.code, exc.reason)
@@ -592,7 +604,8 @@ def _build_dataset(work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layou
             pl.lit(None, pl.Boolean if c.endswith("_undated") else pl.Int32).alias(c)
             for c in TITLE_COLUMNS
         )
-    return Dataset(firms=firms.select(columns), financials=financials)
+    firm_rows = work.group_by(CREDIT, maintain_order=True).agg(pl.col(ROW).min().alias("row"))
+    return Dataset(firms=firms.select(columns), financials=financials, firm_rows=firm_rows)
 
 
 def _present_or_null(f: Field, layout: _Layout) -> pl.Expr:
