@@ -70,7 +70,7 @@ def test_anonymous_is_sent_to_login(client, city):
 
 
 def test_login_locks_out_after_repeated_failures(client, staff_user):
-    for _ in range(3):  # AXES_FAILURE_LIMIT = 3 in test settings
+    for _ in range(3):  # FEIDI_LOGIN_FAILURE_LIMIT = 3 in test settings
         r = client.post("/accounts/login/", {"username": "staff", "password": "wrong"})
         assert r.status_code in (200, 429)
     r = client.post("/accounts/login/", {"username": "staff", "password": PASSWORD})

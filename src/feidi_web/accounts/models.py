@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,6 +42,13 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.CASCADE,
         related_name="users",
+    )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Set when an administrator set the password: the user chooses their own at the next log-in."
+        ),
     )
 
     class Meta:
@@ -82,13 +92,20 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def api_token_expiry(days: int | None = None) -> datetime:
+    """When a token made now expires: ``FEIDI_API_TOKEN_DAYS`` (90) days unless told."""
+    return timezone.now() + timedelta(days=days or settings.FEIDI_API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the REST API. Only its SHA-256 is stored."""
+    """A bearer token for the REST API. Only its SHA-256 is stored; it stops working at
+    ``expires_at``."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), default=api_token_expiry)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -101,3 +118,54 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(key: str) -> str:
         return _digest(key)
+
+
+class TrustedDevice(models.Model):
+    """A browser that has logged in as ``user``: it carries the device id in a signed cookie
+    (``accounts.devices``); only the id's SHA-256 is stored. Failed log-ins from a trusted
+    device count against that device alone (``accounts.throttle``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trusted_devices")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="trusted_device_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.digest[:8]}"
+
+    @staticmethod
+    def new_id() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def digest_of(device_id: str) -> str:
+        return _digest(device_id)
+
+
+class LoginFailure(models.Model):
+    """One failed log-in: the username as typed (normalised, ``throttle.username_key``), the
+    client address (``network.client_address``), the device if the browser sent a valid device
+    cookie, whether that device was trusted for this username, and when."""
+
+    username = models.CharField(_("username"), max_length=150)
+    address = models.CharField(_("address"), max_length=45, blank=True)
+    device = models.CharField(max_length=64, blank=True)
+    trusted = models.BooleanField(_("from a trusted device"), default=False)
+    attempted_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed log-in")
+        verbose_name_plural = _("failed log-ins")
+        indexes = [
+            models.Index(fields=["username", "attempted_at"], name="login_failure_user_time"),
+            models.Index(fields=["attempted_at"], name="login_failure_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address}"

@@ -9,4 +9,6 @@ os.environ.setdefault("FEIDI_TASK_BACKEND", "django_tasks.backends.immediate.Imm
 from feidi_web.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-AXES_FAILURE_LIMIT = 3
+# three failed log-ins (per address or trusted device) are refused; tests/web/test_login.py
+# sets the shipped limits (5 and 20) itself
+FEIDI_LOGIN_FAILURE_LIMIT = 3

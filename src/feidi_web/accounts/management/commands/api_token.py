@@ -1,4 +1,5 @@
-"""``python -m feidi_web api_token <username> --name <label>`` — a bearer key for the REST API.
+"""``python -m feidi_web api_token <username> --name <label> [--days N]`` — a bearer key for
+the REST API, valid N days (default ``FEIDI_API_TOKEN_DAYS``, 90).
 
 The key is printed once; only its SHA-256 is stored, so a lost key cannot be shown again —
 make a new one and delete the old token in the admin.
@@ -6,9 +7,12 @@ make a new one and delete the old token in the admin.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from feidi_web.accounts.models import ApiToken, User
+from feidi_web.accounts.services import API_TOKEN_MAX_DAYS, api_token_create
 
 
 class Command(BaseCommand):
@@ -19,22 +23,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name", required=True, help="a label for the token, e.g. the script using it"
         )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help=f"how long the token works (default {settings.FEIDI_API_TOKEN_DAYS} days)",
+        )
 
-    def handle(self, *args, username: str, name: str, **options):
+    def handle(self, *args, username: str, name: str, days: int | None, **options):
         name = name.strip()
         if not name:
             raise CommandError("--name must not be empty")
         if len(name) > ApiToken._meta.get_field("name").max_length:
             raise CommandError("--name is too long (100 characters at most)")
+        if days is not None and not 1 <= days <= API_TOKEN_MAX_DAYS:
+            raise CommandError(f"--days must be between 1 and {API_TOKEN_MAX_DAYS}")
         try:
             user = User.objects.get(username=username)
         except User.DoesNotExist:
             raise CommandError(f"no user named {username!r}") from None
         if not user.is_active:
             raise CommandError(f"{username} is inactive; a token for it would be refused")
-        key = ApiToken.new_key()
-        ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(key))
+        token, key = api_token_create(user=user, name=name, days=days)
+        expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M %Z")
         self.stderr.write(
-            f"Token {name!r} for {username} ({user.role}). The key is shown only once:"
+            f"Token {name!r} for {username} ({user.role}), valid until {expires}. "
+            "The key is shown only once:"
         )
         self.stdout.write(key)
