@@ -28,6 +28,8 @@ PATHS = {
     ("post", "/api/evaluations"),
     ("get", "/api/evaluations/{run_id}"),
     ("get", "/api/evaluations/{run_id}/records"),
+    ("post", "/api/evaluations/{run_id}/cancel"),
+    ("post", "/api/evaluations/{run_id}/retry"),
     ("post", "/api/imports"),
     ("get", "/api/imports/{import_id}"),
     ("post", "/api/imports/{import_id}/commit"),
@@ -46,6 +48,16 @@ def bearer(key: str) -> dict[str, str]:
 
 def patch_json(client: Client, url: str, data: dict, **extra):
     return client.patch(url, json.dumps(data), content_type="application/json", **extra)
+
+
+def patch_year(client: Client, firm, year: int, data: dict, **extra):
+    """PATCH a fiscal year as a careful client does: naming the version it read."""
+    stored = FiscalYear.objects.filter(enterprise=firm, year=year).first()
+    if stored is None:
+        extra.setdefault("HTTP_IF_NONE_MATCH", "*")
+    else:
+        extra.setdefault("HTTP_IF_MATCH", f'"{stored.version}"')
+    return patch_json(client, f"/api/enterprises/{firm.credit_code}/years/{year}", data, **extra)
 
 
 def post_json(client: Client, url: str, data: dict, **extra):
@@ -133,7 +145,7 @@ def test_session_post_without_csrf_token_is_refused(
     r = post_json(client, "/api/evaluations", body)
     assert r.status_code == 403
     assert r.json() == {"detail": "CSRF check Failed"}
-    r = patch_json(client, f"/api/enterprises/{city[0].credit_code}/years/2025", {"revenue": 1})
+    r = patch_year(client, city[0], 2025, {"revenue": 1})
     assert r.status_code == 403
     assert EvaluationRun.objects.count() == 0
 
@@ -249,9 +261,9 @@ def test_patch_changes_figures_with_an_audit_entry(client, staff_user, city):
     year = FiscalYear.objects.filter(enterprise=firm).order_by("-year").first()
     untouched = year.figures["rd_expense"]
     client.force_login(staff_user)
-    url = f"/api/enterprises/{firm.credit_code}/years/{year.year}"
-    r = patch_json(client, url, {"revenue": 12345.5, "employees": 120})
+    r = patch_year(client, firm, year.year, {"revenue": 12345.5, "employees": 120})
     assert r.status_code == 200
+    assert r["ETag"] == f'"{year.version + 1}"'
     assert r.json()["year"] == year.year
     assert r.json()["figures"]["revenue"] == 12345.5
     assert r.json()["figures"]["employees"] == 120
@@ -267,9 +279,7 @@ def test_patch_clears_a_figure_with_null(client, staff_user, city):
     firm = city[0]
     year = FiscalYear.objects.filter(enterprise=firm).order_by("-year").first()
     client.force_login(staff_user)
-    r = patch_json(
-        client, f"/api/enterprises/{firm.credit_code}/years/{year.year}", {"equity_financing": None}
-    )
+    r = patch_year(client, firm, year.year, {"equity_financing": None})
     assert r.status_code == 200
     year.refresh_from_db()
     assert year.figures["equity_financing"] is None
@@ -280,9 +290,7 @@ def test_patch_negative_revenue_is_refused_and_nothing_changes(client, staff_use
     year = FiscalYear.objects.filter(enterprise=firm).order_by("-year").first()
     before = year.figures["revenue"]
     client.force_login(staff_user)
-    r = patch_json(
-        client, f"/api/enterprises/{firm.credit_code}/years/{year.year}", {"revenue": -5}
-    )
+    r = patch_year(client, firm, year.year, {"revenue": -5})
     assert r.status_code == 422
     detail = r.json()["detail"]
     assert (
@@ -299,24 +307,26 @@ def test_patch_negative_revenue_is_refused_and_nothing_changes(client, staff_use
 def test_patch_refuses_unknown_fields_and_years_out_of_range(client, staff_user, city):
     code = city[0].credit_code
     client.force_login(staff_user)
-    r = patch_json(client, f"/api/enterprises/{code}/years/2025", {"colour": 1})
+    r = patch_year(client, city[0], 2025, {"colour": 1})
     assert r.status_code == 422
     assert r.json()["detail"][0]["type"] == "extra_forbidden"
-    assert patch_json(client, f"/api/enterprises/{code}/years/1800", {}).status_code == 422
+    r = patch_json(client, f"/api/enterprises/{code}/years/1800", {}, HTTP_IF_MATCH='"1"')
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["path", "year"]
 
 
 @pytest.mark.parametrize("who", ["firm_user", "operator_user"])
 def test_patch_is_for_registry_editors_only(client, city, who, request):
     user = request.getfixturevalue(who)
     client.force_login(user)
-    r = patch_json(client, f"/api/enterprises/{city[0].credit_code}/years/2025", {"revenue": 1})
+    r = patch_year(client, city[0], 2025, {"revenue": 1})
     assert r.status_code == 403
     assert r.json() == {"detail": "You do not have permission to do this."}
 
 
 def test_patch_outside_scope_is_not_found(client, other_staff_user, city):
     client.force_login(other_staff_user)
-    r = patch_json(client, f"/api/enterprises/{city[0].credit_code}/years/2025", {"revenue": 1})
+    r = patch_year(client, city[0], 2025, {"revenue": 1})
     assert r.status_code == 404
 
 

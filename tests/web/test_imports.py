@@ -141,7 +141,13 @@ def test_fiscal_year_update_refuses_negative_revenue_and_keeps_the_value(staff_u
     firm = city[0]
     before = firm.years.get(year=2025).figures
     with pytest.raises(ValidationError) as exc:
-        fiscal_year_update(actor=staff_user, enterprise=firm, year=2025, changes={"revenue": -1})
+        fiscal_year_update(
+            actor=staff_user,
+            enterprise=firm,
+            year=2025,
+            changes={"revenue": -1},
+            seen_version=firm.years.get(year=2025).version,
+        )
     assert "revenue" in " ".join(exc.value.messages)
     assert firm.years.get(year=2025).figures == before
     assert not AuditEntry.objects.filter(action="fiscal_year.update").exists()
@@ -150,7 +156,9 @@ def test_fiscal_year_update_refuses_negative_revenue_and_keeps_the_value(staff_u
 def test_fiscal_year_update_writes_and_audits(staff_user, city):
     firm = city[0]
     old = firm.years.get(year=2025).figures["rd_expense"]
-    fiscal_year_update(actor=staff_user, enterprise=firm, year=2025, changes={"rd_expense": 123.5})
+    fiscal_year_update(
+        actor=staff_user, enterprise=firm, year=2025, changes={"rd_expense": 123.5}, seen_version=1
+    )
     assert firm.years.get(year=2025).figures["rd_expense"] == 123.5
     entry = AuditEntry.objects.get(action="fiscal_year.update")
     assert (entry.field, entry.old_value, entry.new_value, entry.via) == (

@@ -70,7 +70,10 @@ def test_evaluation_run_stores_one_record_per_firm_and_tier(
     staff_user, city, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):  # the task is queued on commit
-        run = evaluation_run_create(actor=staff_user, rulebook="miit-2022", as_of=date(2026, 6, 30))
+        run, created = evaluation_run_create(
+            actor=staff_user, rulebook="miit-2022", as_of=date(2026, 6, 30)
+        )
+    assert created
     run.refresh_from_db()
     assert (run.status, run.firms_total, run.firms_done) == ("done", 33, 33)
     assert run.records.count() == 33 * 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
 from functools import cache
 from typing import Any
@@ -24,4 +26,8 @@ def local_spark() -> Any:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    # py4j logs "closing down" at INFO while the interpreter exits, after pytest (or any
+    # caller) has closed the stream its handler writes to: "I/O operation on closed file".
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    atexit.register(spark.stop)  # stop the JVM while logging still works
     return spark

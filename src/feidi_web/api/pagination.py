@@ -9,6 +9,9 @@ from ninja.pagination import LimitOffsetPagination
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: Far beyond any registry, and within every database's integer range (SQL OFFSET is a
+#: 64-bit integer; a larger number would fail in the driver, not answer 422).
+MAX_OFFSET = 2**31 - 1
 
 
 class Pagination(LimitOffsetPagination):
@@ -16,7 +19,9 @@ class Pagination(LimitOffsetPagination):
         limit: int = Field(
             DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1–500, default 50)."
         )
-        offset: int = Field(0, ge=0, description="Items to skip before the page starts.")
+        offset: int = Field(
+            0, ge=0, le=MAX_OFFSET, description="Items to skip before the page starts."
+        )
 
     class Output(Schema):
         items: list[Any] = Field(description="This page's items.")

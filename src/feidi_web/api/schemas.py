@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, create_model
+from pydantic import ConfigDict, Strict, create_model
 
 from feidi.schema import FIELDS
 
 Verdict = Literal["pass", "fail", "unknown"]
-RunStatus = Literal["queued", "running", "done", "failed"]
+RunStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 ImportStatus = Literal["rejected", "preview", "committed"]
 
 
@@ -23,22 +23,37 @@ class ErrorOut(Schema):
 
 
 def errors(*codes: int) -> dict[int, type[Schema]]:
-    """The error answers an operation documents: 401 always, plus ``codes``."""
-    return dict.fromkeys((401, *codes), ErrorOut)
+    """The error answers an operation documents: always 400 (a body that is not JSON), 401
+    (no or a refused token) and 422 (a malformed parameter or body), plus ``codes``."""
+    return dict.fromkeys(sorted({400, 401, 422, *codes}), ErrorOut)
 
 
 # --- registry ------------------------------------------------------------------------------
 
 
+#: Printable text: no control characters (PostgreSQL cannot hold NUL; none belongs in a search).
+_TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+
 class RegistryQuery(Schema):
     q: str = Field(
         "",
+        max_length=100,
+        pattern=_TEXT,
         description="Search: part of the name (汉字), 拼音首字母 (e.g. `ysrx`), or a credit "
         "code or its start.",
     )
-    industry: str = Field("", description="GB/T 4754 industry code prefix: `C`, `C32`, `C3240`.")
-    town: str = Field("", description="Town or subdistrict (所属镇(街道)), exact.")
-    region: str = Field("", description="Registered six-digit division code, exact.")
+    industry: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9]{0,5}$",
+        description="GB/T 4754 industry code prefix: `C`, `C32`, `C3240`.",
+    )
+    town: str = Field(
+        "", max_length=100, pattern=_TEXT, description="Town or subdistrict (所属镇(街道)), exact."
+    )
+    region: str = Field(
+        "", pattern=r"^([0-9]{6})?$", description="Registered six-digit division code, exact."
+    )
     enclave: bool | None = Field(
         None, description="`true`: only enclave (飞地) firms; `false`: only local firms."
     )
@@ -58,6 +73,9 @@ class EnterpriseOut(Schema):
 
 class FiscalYearOut(Schema):
     year: int = Field(description="Fiscal year.")
+    version: int = Field(
+        description="Goes up with every change; send it as `If-Match` when changing the year."
+    )
     figures: dict[str, Any] = Field(
         description="Figures by canonical field name (`revenue`, `rd_expense`, `employees` …; "
         "money in 万元); `null` = unknown."
@@ -96,7 +114,8 @@ def _year_changes_model() -> type[Schema]:
 
     fields: dict[str, Any] = {
         f.name: (
-            float | None,
+            # strict: JSON `false` or `"12"` is not a number; finite: no NaN or Infinity
+            Annotated[float, Strict(), Field(allow_inf_nan=False)] | None,
             Field(None, description=f"{f.zh} / {f.en}. `null` clears the value."),
         )
         for f in FIELDS
@@ -116,8 +135,10 @@ FiscalYearChanges.__doc__ = (
 
 
 class RunIn(Schema):
-    rulebook: str = Field(description="Rulebook id, e.g. `miit-2022`.")
-    as_of: date = Field(description="Grade as of this date (YYYY-MM-DD).")
+    rulebook: str = Field(
+        max_length=40, pattern=r"^[a-z0-9-]+$", description="Rulebook id, e.g. `miit-2022`."
+    )
+    as_of: date = Field(description="Grade as of this date (YYYY-MM-DD), 2000-01-01 … 2100-12-31.")
 
 
 class RunOut(Schema):
@@ -127,7 +148,11 @@ class RunOut(Schema):
     jurisdiction_code: str = Field(
         description="Division graded; empty = the whole registry (an administrator's run)."
     )
-    status: RunStatus = Field(description="`queued`, `running`, `done` or `failed`.")
+    status: RunStatus = Field(description="`queued`, `running`, `done`, `failed` or `cancelled`.")
+    stale: bool = Field(
+        alias="is_stale",
+        description="Running, but its worker stopped answering: retry or cancel it.",
+    )
     firms_done: int = Field(description="Firms graded so far.")
     firms_total: int = Field(description="Firms the run grades (known once it starts).")
     percent: int = Field(description="Progress, 0–100.")
@@ -139,7 +164,12 @@ class RunOut(Schema):
 
 
 class RecordQuery(Schema):
-    tier: str = Field("", description="Only this tier (`innovative`, `specialized`, …).")
+    tier: str = Field(
+        "",
+        max_length=40,
+        pattern=r"^[a-z_]*$",
+        description="Only this tier (`innovative`, `specialized`, …).",
+    )
     verdict: Verdict | None = Field(None, description="Only this verdict.")
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands where its work is."""
     if request.user.role == "enterprise":

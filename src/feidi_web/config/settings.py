@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,7 +48,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves the API docs' Swagger UI from the app, not a CDN
-    "axes",
     "django_tasks",
     "django_tasks_db",
     "feidi_web.common",
@@ -64,16 +62,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "feidi_web.common.middleware.PrivatePagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app, no CDN
     "django.contrib.sessions.middleware.SessionMiddleware",
     "feidi_web.common.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "feidi_web.common.middleware.RejectNulMiddleware",
+    "feidi_web.common.middleware.BusyDatabaseMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "axes.middleware.AxesMiddleware",
+    "feidi_web.accounts.middleware.DeviceCookieMiddleware",
+    "feidi_web.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "feidi_web.config.urls"
@@ -106,12 +109,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
+    # A writer waits up to 30 s for another's transaction to end. IMMEDIATE: a transaction
+    # takes the write lock when it begins, so two writers queue for it; with SQLite's default
+    # (DEFERRED) a transaction that read first and writes second fails at once with "database
+    # is locked" when another wrote in between — the busy timeout cannot help it.
     DATABASES["default"]["OPTIONS"]["timeout"] = 30
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # lock-out first, so a locked account stops here
+    "feidi_web.accounts.throttle.ThrottleBackend",  # first: a refused log-in stops here
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,13 +130,24 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lock-out: 5 failed logins for one username from one address lock it for 15 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("FEIDI_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
+# Log-in throttle (accounts.throttle), within a sliding window of FEIDI_LOGIN_COOLOFF_MINUTES:
+# a trusted device (a browser that has logged in as the user) is refused after
+# FEIDI_LOGIN_FAILURE_LIMIT failures of its own; any other client after that many failures
+# for the account from its address, or FEIDI_LOGIN_ACCOUNT_LIMIT from untrusted clients at
+# any address. A refused attempt checks no password and is not counted.
+FEIDI_LOGIN_FAILURE_LIMIT = int(os.environ.get("FEIDI_LOGIN_FAILURE_LIMIT", "5"))
+FEIDI_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("FEIDI_LOGIN_ACCOUNT_LIMIT", "20"))
+FEIDI_LOGIN_COOLOFF_MINUTES = int(os.environ.get("FEIDI_LOGIN_COOLOFF_MINUTES", "15"))
+#: How long a browser stays a trusted device after its last log-in (signed cookie).
+FEIDI_TRUSTED_DEVICE_DAYS = 180
+#: How long an API token works unless `api_token --days N` says otherwise.
+FEIDI_API_TOKEN_DAYS = 90
+#: Reverse proxies in front of the platform (accounts.network.client_address): 0 = the client
+#: is REMOTE_ADDR and X-Forwarded-For is ignored; N = the N-th X-Forwarded-For entry from the
+#: right, the address the outermost trusted proxy saw.
+FEIDI_TRUSTED_PROXY_COUNT = int(os.environ.get("FEIDI_TRUSTED_PROXY_COUNT", "0"))
+if FEIDI_TRUSTED_PROXY_COUNT < 0:
+    raise ValueError("FEIDI_TRUSTED_PROXY_COUNT must be 0 or more")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -137,7 +156,34 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and _env_bool("FEIDI_HTTPS"):
+    # Served over HTTPS: cookies only over it, plain HTTP redirected, and browsers told to
+    # use nothing else for a year (HSTS; FEIDI_HSTS_SECONDS=0 while trying a certificate).
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("FEIDI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # /healthz stays reachable over plain HTTP for a load balancer's probe
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+#: Content-Security-Policy (django-csp): scripts and everything else only from the platform
+#: itself — all JavaScript is served from static files, none inline. Inline *styles* stay
+#: allowed: ECharts draws its tooltips with style attributes, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if _env_bool("FEIDI_HTTPS") and FEIDI_TRUSTED_PROXY_COUNT > 0:
+    # TLS ends at the trusted proxy, which says so in X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -157,10 +203,33 @@ STORAGES = {
 #: collectstatic step.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-#: The largest spreadsheet an import accepts (bytes).
+#: Form fields (not files) of one request; file uploads are bounded by FEIDI_IMPORT_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+#: Uploads larger than this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+#: Every upload passes through the bounded handler first: it stops receiving a file as soon as
+#: it is larger than FEIDI_IMPORT_MAX_BYTES, before anything is stored.
+FILE_UPLOAD_HANDLERS = [
+    "feidi_web.common.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+#: The largest spreadsheet an import accepts (bytes, as uploaded).
 FEIDI_IMPORT_MAX_BYTES = int(os.environ.get("FEIDI_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+#: What an uploaded file may hold, checked before it is read (``feidi.io.ReadLimits``): a
+#: prefecture's registry is ≈ 33,000 firms × 5 years; the dense cell area bounds what the
+#: XLSX reader allocates; the uncompressed size bounds zip and Parquet decompression bombs.
+FEIDI_IMPORT_LIMITS = {
+    "max_rows": int(os.environ.get("FEIDI_IMPORT_MAX_ROWS", "1000000")),
+    "max_columns": int(os.environ.get("FEIDI_IMPORT_MAX_COLUMNS", "256")),
+    "max_cells": int(os.environ.get("FEIDI_IMPORT_MAX_CELLS", "20000000")),
+    "max_uncompressed_bytes": int(
+        os.environ.get("FEIDI_IMPORT_MAX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024))
+    ),
+}
+#: The child process that reads an upload: address space and CPU seconds (and wall seconds).
+FEIDI_IMPORT_MEMORY_BYTES = int(os.environ.get("FEIDI_IMPORT_MEMORY_BYTES", str(4 * 2**30)))
+FEIDI_IMPORT_SECONDS = int(os.environ.get("FEIDI_IMPORT_SECONDS", "300"))
 
 # Background jobs without a broker: tasks are rows in the database, run by `db_worker`.
 TASKS = {
@@ -171,6 +240,11 @@ TASKS = {
 
 #: The rulebook and as-of date a new evaluation proposes.
 FEIDI_DEFAULT_RULEBOOK = os.environ.get("FEIDI_DEFAULT_RULEBOOK", "miit-2022")
+#: A running evaluation whose worker has not written for this long is stale (its worker was
+#: killed): it can be retried or cancelled. Workers write after every batch of 500 firms.
+FEIDI_RUN_STALE_SECONDS = int(os.environ.get("FEIDI_RUN_STALE_SECONDS", "120"))
+#: How many evaluations one user may have waiting or running at once.
+FEIDI_RUNS_PER_USER = int(os.environ.get("FEIDI_RUNS_PER_USER", "3"))
 
 LOGGING = {
     "version": 1,
@@ -178,5 +252,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("FEIDI_LOG_LEVEL", "INFO")},
     # WeasyPrint logs one line per laid-out page at INFO
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        # WeasyPrint subsets the CJK font for every PDF: thousands of INFO lines otherwise
+        "fontTools": {"level": "WARNING"},
+    },
 }

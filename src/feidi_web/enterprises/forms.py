@@ -34,10 +34,15 @@ class ImportUploadForm(forms.Form):
 
 
 class FiscalYearForm(forms.Form):
-    """One field per canonical year figure; empty means unknown."""
+    """One field per canonical year figure; empty means unknown. ``version`` is the stored
+    year's version when the form was opened (0: no figures yet), so a save can tell whether
+    someone else saved in between."""
 
-    def __init__(self, *args, initial_figures=None, lang="zh", **kwargs):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, initial_figures=None, initial_version=0, lang="zh", **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = initial_version
         for f in FIELDS:
             if f.scope != "year":
                 continue
@@ -49,3 +54,25 @@ class FiscalYearForm(forms.Form):
                 max_digits=20,
                 decimal_places=6,
             )
+
+    def figure_rows(self):
+        """(field, the value the editor's page showed) for each figure: the second is sent
+        back as ``seen-<field>`` so that, after a conflict, the editor's own edits can be
+        told from values that were merely on the page."""
+        for field in self.visible_fields():
+            if self.is_bound and f"seen-{field.name}" in self.data:
+                seen = self.data.get(f"seen-{field.name}")
+            else:
+                seen = field.initial
+            yield field, "" if seen is None else seen
+
+    def figure_changes(self, stored: dict) -> dict:
+        """The figures this save changes compared with ``stored`` (None = unknown)."""
+        out = {}
+        for name, value in self.cleaned_data.items():
+            if name == "version":
+                continue
+            number = float(value) if value is not None else None
+            if number != stored.get(name):
+                out[name] = number
+        return out

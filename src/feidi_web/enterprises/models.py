@@ -53,6 +53,9 @@ class FiscalYear(models.Model):
     year = models.PositiveSmallIntegerField(_("fiscal year"))
     #: The normalised financial row (``Dataset.financials``) without its keys.
     figures = models.JSONField(default=dict)
+    #: Goes up by one with every write. An edit names the version its editor saw, so a
+    #: change made in between is shown as a conflict instead of being overwritten.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["enterprise", "year"]

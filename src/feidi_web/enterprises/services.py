@@ -7,7 +7,6 @@ accept and refuse exactly the same input; every change of a stored value leaves 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feidi.io import Dataset, InputError, InputReport, dataset_from_frame, flag_column, read_dataset
+from feidi.io import (
+    Dataset,
+    InputError,
+    InputReport,
+    Isolation,
+    ReadLimits,
+    dataset_from_frame,
+    flag_column,
+    read_dataset_isolated,
+    report_to_json,
+)
 from feidi.schema import FIELDS_BY_NAME, TITLE_COLUMNS, YEAR_FIELDS
 from feidi_web.accounts.models import Role, User
-from feidi_web.accounts.scope import division_prefix
+from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises.codec import from_json, name_initials, to_json
+from feidi_web.enterprises.import_scope import (
+    ScopeCheck,
+    check_import_scope,
+    credit_header_of,
+    stored_places,
+)
 from feidi_web.enterprises.models import DataImport, Enterprise, FiscalYear, ImportStatus
 from feidi_web.enterprises.permissions import require_registry_editor
 
@@ -64,47 +79,88 @@ def _present_fields(report: InputReport) -> set[str]:
 # --- import: check -------------------------------------------------------------------------
 
 
-def _report_json(report: InputReport) -> dict[str, Any]:
-    return {
-        "file": report.file,
-        "rows": report.rows,
-        "firms": report.firms,
-        "columns": report.columns,
-        "ignored_columns": list(report.ignored_columns),
-        "truncated": report.truncated,
-        "issues": [dataclasses.asdict(i) for i in report.issues],
-    }
+def _read_upload(path: Path, file_name: str) -> tuple[Dataset | None, InputReport]:
+    """Read and check a stored upload with the core in a child process with memory and time
+    limits, after bounding its rows, columns, cells and uncompressed size (``ReadLimits``):
+    no file can take the web process (or the worker) down."""
+    return read_dataset_isolated(
+        path,
+        file_name=file_name,
+        limits=ReadLimits(**settings.FEIDI_IMPORT_LIMITS),
+        isolation=Isolation(
+            memory_bytes=settings.FEIDI_IMPORT_MEMORY_BYTES,
+            cpu_seconds=settings.FEIDI_IMPORT_SECONDS,
+            wall_seconds=settings.FEIDI_IMPORT_SECONDS,
+        ),
+    )
 
 
-def _jurisdiction_issues(data: Dataset, file_name: str, prefix: str) -> list[dict[str, Any]]:
-    """A local firm registered outside the importer's division is refused: staff import only
-    their own county (enclave firms are registered elsewhere by design and are accepted)."""
-    firms = data.firms
-    if "region_code" not in firms.columns:
-        return []
-    enclave = (
-        pl.col("enclave").fill_null(value=False)
-        if "enclave" in firms.columns
-        else pl.lit(value=False)
+def _scope(data: Dataset, report: InputReport, division: str) -> ScopeCheck:
+    return check_import_scope(
+        data,
+        division=division,
+        stored=stored_places(data.firms.get_column("credit_code").to_list()),
+        file_name=report.file,
+        credit_header=credit_header_of(report.columns),
     )
-    outside = firms.filter(
-        pl.col("region_code").is_not_null()
-        & ~pl.col("region_code").str.starts_with(prefix)
-        & ~enclave
+
+
+def _discard_file(imp: DataImport) -> None:
+    """A refused upload keeps its report, not its file."""
+    if imp.file:
+        imp.file.delete(save=False)
+
+
+def import_check(*, actor: User, upload: UploadedFile, jurisdiction_code: str = "") -> DataImport:
+    """Store the upload and check it with the core and against the uploader's scope, row by
+    row. Nothing in the registry changes.
+
+    The result is a ``DataImport`` either *rejected* (its report lists every error with row,
+    column, value and reason; the stored file is deleted) or in *preview* (its summary says
+    what a commit would change, counting only firms the uploader may write).
+    """
+    require_registry_editor(actor)
+    file_name = Path(upload.name or "upload").name
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise ValidationError(
+            _("%(name)s: unsupported file type; upload .xlsx, .csv or .parquet")
+            % {"name": file_name}
+        )
+    if upload.size is None or upload.size > settings.FEIDI_IMPORT_MAX_BYTES:
+        raise ValidationError(
+            _("%(name)s is larger than the import limit of %(limit)s MB")
+            % {"name": file_name, "limit": settings.FEIDI_IMPORT_MAX_BYTES // 2**20}
+        )
+    if actor.role == Role.COUNTY_STAFF:
+        jurisdiction_code = actor.division_code
+    if not (len(jurisdiction_code) == 6 and jurisdiction_code.isdigit()):
+        raise ValidationError(_("Choose the six-digit division code the firms belong to."))
+
+    imp = DataImport(
+        uploaded_by=actor,
+        jurisdiction_code=jurisdiction_code,
+        file_name=file_name,
+        status=ImportStatus.REJECTED,
     )
-    return [
-        {
-            "severity": "error",
-            "file": file_name,
-            "row": None,
-            "column": FIELDS_BY_NAME["region_code"].zh,
-            "value": row["region_code"],
-            "reason": _("%(code)s is registered in %(region)s, outside your jurisdiction %(mine)s")
-            % {"code": row["credit_code"], "region": row["region_code"], "mine": prefix},
-            "code": "outside_jurisdiction",
-        }
-        for row in outside.select("credit_code", "region_code").iter_rows(named=True)
-    ]
+    imp.file.save(file_name, upload, save=False)
+    try:
+        data, report = _read_upload(Path(imp.file.path), file_name)
+        imp.report = report_to_json(report)
+        if data is not None:
+            scope = _scope(data, report, jurisdiction_code)
+            if scope.issues:
+                imp.report["issues"] = scope.issues + imp.report["issues"]
+            else:
+                imp.status = ImportStatus.PREVIEW
+                imp.summary = _plan(data, _present_fields(report))
+        if imp.status == ImportStatus.REJECTED:
+            _discard_file(imp)
+        imp.save()
+    except BaseException:
+        _discard_file(imp)  # nothing of a check that failed stays on disk
+        raise
+    return imp
 
 
 def _plan(data: Dataset, present: set[str]) -> dict[str, Any]:
@@ -145,81 +201,38 @@ def _plan(data: Dataset, present: set[str]) -> dict[str, Any]:
     }
 
 
-def _read(path: Path, file_name: str) -> tuple[Dataset | None, InputReport]:
-    try:
-        data, report = read_dataset(path)
-    except InputError as exc:
-        return None, exc.report
-    # the core names the file by its stored path; users know it by the name they uploaded
-    return data, dataclasses.replace(report, file=file_name)
-
-
-def import_check(*, actor: User, upload: UploadedFile, jurisdiction_code: str = "") -> DataImport:
-    """Store the upload and check it with the core. Nothing in the registry changes.
-
-    The result is a ``DataImport`` either *rejected* (its report lists every error with row,
-    column, value and reason) or in *preview* (its summary says what a commit would change).
-    """
-    require_registry_editor(actor)
-    file_name = Path(upload.name or "upload").name
-    suffix = Path(file_name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise ValidationError(
-            _("%(name)s: unsupported file type; upload .xlsx, .csv or .parquet")
-            % {"name": file_name}
-        )
-    if upload.size is not None and upload.size > settings.FEIDI_IMPORT_MAX_BYTES:
-        raise ValidationError(_("%(name)s is larger than the import limit") % {"name": file_name})
-    if actor.role == Role.COUNTY_STAFF:
-        jurisdiction_code = actor.division_code
-    if not (len(jurisdiction_code) == 6 and jurisdiction_code.isdigit()):
-        raise ValidationError(_("Choose the six-digit division code the firms belong to."))
-
-    imp = DataImport(
-        uploaded_by=actor,
-        jurisdiction_code=jurisdiction_code,
-        file_name=file_name,
-        status=ImportStatus.REJECTED,
-    )
-    imp.file.save(file_name, upload, save=False)
-    data, report = _read(Path(imp.file.path), file_name)
-    report_json = _report_json(report)
-    if data is not None:
-        extra = _jurisdiction_issues(data, file_name, division_prefix(jurisdiction_code))
-        if actor.role == Role.COUNTY_STAFF and extra:
-            report_json["issues"] = extra + report_json["issues"]
-            data = None
-    imp.report = report_json
-    if data is not None:
-        imp.status = ImportStatus.PREVIEW
-        imp.summary = _plan(data, _present_fields(report))
-    imp.save()
-    return imp
-
-
 # --- import: commit ------------------------------------------------------------------------
 
 
 def import_commit(*, actor: User, import_id: int) -> DataImport:
     """Write a checked import into the registry in one transaction, with its audit trail.
 
-    The file is read and checked again at commit (it is the same file, so the same answer),
-    which keeps the stored preview a summary rather than a second copy of the data.
+    The stored file is read and checked again (outside the transaction: reading is the slow
+    part), and the scope rules run again inside it against the registry as it is now — a firm
+    another county registered since the preview is refused, not overwritten. A second commit
+    of the same import (a double click) waits for the first and is then refused.
     """
     require_registry_editor(actor)
+    imp = DataImport.objects.get(pk=import_id)
+    if imp.uploaded_by_id != actor.pk and actor.role != Role.ADMIN:
+        raise PermissionDenied
+    _require_preview(imp)
+    data, report = _read_upload(Path(imp.file.path), imp.file_name)
+    if data is None:  # the stored file changed under us: refuse rather than half-write
+        raise ValidationError(_("The stored file no longer passes the checks."))
     with transaction.atomic():
         imp = DataImport.objects.select_for_update().get(pk=import_id)
-        if imp.uploaded_by_id != actor.pk and actor.role != Role.ADMIN:
-            raise PermissionDenied
-        if imp.status != ImportStatus.PREVIEW:
-            raise ValidationError(
-                _("This import cannot be committed (status: %(s)s).")
-                % {"s": imp.get_status_display()}
-            )
-        data, report = _read(Path(imp.file.path), imp.file_name)
-        if data is None:  # the stored file changed under us: refuse rather than half-write
-            raise ValidationError(_("The stored file no longer passes the checks."))
-        summary = _write(actor=actor, data=data, present=_present_fields(report), imp=imp)
+        _require_preview(imp)
+        scope = _scope(data, report, imp.jurisdiction_code)
+        if scope.issues:
+            raise ValidationError([i["reason"] for i in scope.issues[:20]])
+        summary = _write(
+            actor=actor,
+            data=data,
+            present=_present_fields(report),
+            imp=imp,
+            jurisdiction=scope.jurisdiction,
+        )
         imp.status = ImportStatus.COMMITTED
         imp.committed_at = timezone.now()
         imp.summary = {**imp.summary, **summary}
@@ -227,11 +240,28 @@ def import_commit(*, actor: User, import_id: int) -> DataImport:
     return imp
 
 
-def _write(*, actor: User, data: Dataset, present: set[str], imp: DataImport) -> dict[str, int]:
+def _require_preview(imp: DataImport) -> None:
+    if imp.status != ImportStatus.PREVIEW:
+        raise ValidationError(
+            _("This import cannot be committed (status: %(s)s).") % {"s": imp.get_status_display()}
+        )
+
+
+def _write(
+    *,
+    actor: User,
+    data: Dataset,
+    present: set[str],
+    imp: DataImport,
+    jurisdiction: Mapping[str, str],
+) -> dict[str, int]:
     via = f"import:{imp.pk}"
     firm_cols, year_cols = _written_columns(present)
     codes = data.firms.get_column("credit_code").to_list()
-    existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
+    existing = {
+        e.credit_code: e
+        for e in Enterprise.objects.select_for_update().filter(credit_code__in=codes)
+    }
     audit: list[AuditEntry] = []
     created: list[Enterprise] = []
     updated: list[Enterprise] = []
@@ -240,7 +270,9 @@ def _write(*, actor: User, data: Dataset, present: set[str], imp: DataImport) ->
         ent = existing.get(row["credit_code"])
         if ent is None:
             ent = Enterprise(
-                credit_code=row["credit_code"], jurisdiction_code=imp.jurisdiction_code, profile=new
+                credit_code=row["credit_code"],
+                jurisdiction_code=jurisdiction[row["credit_code"]],
+                profile=new,
             )
             created.append(ent)
             audit.append(
@@ -268,6 +300,7 @@ def _write(*, actor: User, data: Dataset, present: set[str], imp: DataImport) ->
                     )
                     profile[c] = new.get(c)
             ent.profile = profile
+            ent.jurisdiction_code = jurisdiction[ent.credit_code]
             updated.append(ent)
         _sync_columns(ent)
     Enterprise.objects.bulk_create(created, batch_size=500)
@@ -278,6 +311,7 @@ def _write(*, actor: User, data: Dataset, present: set[str], imp: DataImport) ->
         "town",
         "industry_code",
         "enclave",
+        "jurisdiction_code",
         "profile",
         "updated_at",
     ]
@@ -289,7 +323,8 @@ def _write(*, actor: User, data: Dataset, present: set[str], imp: DataImport) ->
     ids = dict(Enterprise.objects.filter(credit_code__in=codes).values_list("credit_code", "id"))
     stored = {
         (y.enterprise_id, y.year): y
-        for y in FiscalYear.objects.filter(enterprise_id__in=ids.values())
+        # locked: a figure edit in flight either finishes before this reads or waits after it
+        for y in FiscalYear.objects.select_for_update().filter(enterprise_id__in=ids.values())
     }
     new_years: list[FiscalYear] = []
     changed_years: list[FiscalYear] = []
@@ -317,9 +352,10 @@ def _write(*, actor: User, data: Dataset, present: set[str], imp: DataImport) ->
                 merged[c] = figures.get(c)
         if merged != fy.figures:
             fy.figures = merged
+            fy.version += 1
             changed_years.append(fy)
     FiscalYear.objects.bulk_create(new_years, batch_size=1000)
-    FiscalYear.objects.bulk_update(changed_years, ["figures"], batch_size=1000)
+    FiscalYear.objects.bulk_update(changed_years, ["figures", "version"], batch_size=1000)
     AuditEntry.objects.bulk_create(audit, batch_size=1000)
     return {
         "firms_created": len(created),
@@ -343,20 +379,38 @@ def _sync_columns(ent: Enterprise) -> None:
 
 
 def fiscal_year_update(
-    *, actor: User, enterprise: Enterprise, year: int, changes: Mapping[str, Any], via: str = "form"
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    year: int,
+    changes: Mapping[str, Any],
+    seen_version: int,
+    via: str = "form",
 ) -> FiscalYear:
     """Change figures of one fiscal year, checked by the core like a one-firm file.
 
-    Raises ``ValidationError`` with the core's reasons (nothing is written) when a value is
-    refused — a negative revenue, more R&D staff than staff, a field that does not exist.
+    ``seen_version`` is the year's version the editor read (0: the year did not exist yet).
+    Raises ``EditConflict`` when the year has changed since (nothing is written), and
+    ``ValidationError`` with the core's reasons when a value is refused — a negative revenue,
+    more R&D staff than staff, a field that does not exist.
     """
     require_registry_editor(actor)
     unknown = sorted(set(changes) - set(YEAR_FIELDS))
     if unknown:
         raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(unknown)})
+    subject = f"fiscal_year:{enterprise.credit_code}:{year}"
     with transaction.atomic():
         years = list(FiscalYear.objects.select_for_update().filter(enterprise=enterprise))
         target = next((y for y in years if y.year == year), None)
+        current_version = target.version if target is not None else 0
+        if current_version != seen_version:
+            last = AuditEntry.objects.filter(subject=subject).select_related("actor").first()
+            raise EditConflict(
+                current_version=current_version,
+                current=dict(target.figures) if target is not None else {},
+                changed_by=last.actor.get_username() if last and last.actor else None,
+                changed_at=last.at if last else None,
+            )
         rows = []
         for y in years:
             figures = from_json(y.figures)
@@ -365,23 +419,14 @@ def fiscal_year_update(
                     **figures,
                     **{k: (None if v in ("", None) else v) for k, v in changes.items()},
                 }
-            rows.append(
-                {
-                    "credit_code": enterprise.credit_code,
-                    "year": str(y.year),
-                    **{k: None if figures.get(k) is None else str(figures[k]) for k in YEAR_FIELDS},
-                }
-            )
+            rows.append(_text_row(enterprise.credit_code, y.year, figures))
         if target is None:
             rows.append(
-                {
-                    "credit_code": enterprise.credit_code,
-                    "year": str(year),
-                    **{
-                        k: None if changes.get(k) in (None, "") else str(changes[k])
-                        for k in YEAR_FIELDS
-                    },
-                }
+                _text_row(
+                    enterprise.credit_code,
+                    year,
+                    {k: None if v in (None, "") else v for k, v in changes.items()},
+                )
             )
         frame = pl.DataFrame(
             rows, schema={k: pl.String for k in ("credit_code", "year", *YEAR_FIELDS)}
@@ -397,17 +442,14 @@ def fiscal_year_update(
         if target is None:
             target = FiscalYear.objects.create(enterprise=enterprise, year=year, figures=new)
             AuditEntry.objects.create(
-                actor=actor,
-                action="fiscal_year.create",
-                subject=f"fiscal_year:{enterprise.credit_code}:{year}",
-                via=via,
+                actor=actor, action="fiscal_year.create", subject=subject, via=via
             )
             return target
         entries = [
             AuditEntry(
                 actor=actor,
                 action="fiscal_year.update",
-                subject=f"fiscal_year:{enterprise.credit_code}:{year}",
+                subject=subject,
                 field=k,
                 old_value=target.figures.get(k),
                 new_value=new.get(k),
@@ -416,7 +458,18 @@ def fiscal_year_update(
             for k in changes
             if target.figures.get(k) != new.get(k)
         ]
-        target.figures = {**target.figures, **{k: new.get(k) for k in changes}}
-        target.save(update_fields=["figures"])
-        AuditEntry.objects.bulk_create(entries)
+        if entries:
+            target.figures = {**target.figures, **{k: new.get(k) for k in changes}}
+            target.version += 1
+            target.save(update_fields=["figures", "version"])
+            AuditEntry.objects.bulk_create(entries)
     return target
+
+
+def _text_row(credit_code: str, year: int, figures: Mapping[str, Any]) -> dict[str, str | None]:
+    """One fiscal year as the all-text row a file would hold, for the core's checks."""
+    return {
+        "credit_code": credit_code,
+        "year": str(year),
+        **{k: None if figures.get(k) is None else str(figures[k]) for k in YEAR_FIELDS},
+    }

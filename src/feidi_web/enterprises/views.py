@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feidi.rules import title_grants
 from feidi.schema import FIELDS, TITLE_LEVELS
+from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.lang import core_lang, field_label, tier_label
 from feidi_web.common.models import AuditEntry
+from feidi_web.common.uploads import upload_too_large_message
 from feidi_web.enterprises import selectors, services
 from feidi_web.enterprises.codec import from_json
 from feidi_web.enterprises.forms import FiscalYearForm, ImportUploadForm, RegistrySearchForm
@@ -32,6 +36,7 @@ PAGE_SIZE = 50
 
 
 @login_required
+@require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     require_staff_role(request.user)
     form = RegistrySearchForm(request.GET or None)
@@ -83,6 +88,7 @@ def _figure_table(enterprise) -> tuple[list[int], list[tuple[str, list]]]:
 
 
 @login_required
+@require_GET
 def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
     enterprise = enterprise_get_for_user(request.user, credit_code)
     if request.user.role == "enterprise":
@@ -142,36 +148,90 @@ def fiscal_year_edit(request: HttpRequest, credit_code: str, year: int) -> HttpR
     enterprise = enterprise_get_for_user(request.user, credit_code)
     stored = enterprise.years.filter(year=year).first()
     figures = from_json(stored.figures) if stored else {}
-    form = FiscalYearForm(request.POST or None, initial_figures=figures, lang=core_lang())
+    form = FiscalYearForm(
+        request.POST or None,
+        initial_figures=figures,
+        initial_version=stored.version if stored else 0,
+        lang=core_lang(),
+    )
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        changes = {
-            k: (float(v) if v is not None else None)
-            for k, v in form.cleaned_data.items()
-            if (float(v) if v is not None else None) != figures.get(k)
-        }
+        changes = form.figure_changes(figures)
         try:
             services.fiscal_year_update(
-                actor=request.user, enterprise=enterprise, year=year, changes=changes
+                actor=request.user,
+                enterprise=enterprise,
+                year=year,
+                changes=changes,
+                seen_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             for m in exc.messages:
                 form.add_error(None, m)
+        except EditConflict as exc:
+            form, conflict = _after_conflict(form, exc, request.POST)
         else:
             messages.success(request, _("Saved %(n)d changed figure(s).") % {"n": len(changes)})
             return redirect("enterprises:detail", credit_code=credit_code)
     return render(
         request,
         "enterprises/year_edit.html",
-        {"enterprise": enterprise, "year": year, "form": form},
+        {"enterprise": enterprise, "year": year, "form": form, "conflict": conflict},
+        status=409 if conflict else 200,
     )
+
+
+def _after_conflict(
+    form: FiscalYearForm, conflict: EditConflict, posted: QueryDict
+) -> tuple[FiscalYearForm, dict[str, Any]]:
+    """The form to show after a conflict, and what to say about it.
+
+    The form keeps the editor's own edits (entered values that differ from what their page
+    showed, ``seen-<field>``) and takes everything else from the year as stored now; it
+    carries the version now seen, so saving again is a deliberate choice. The table lists
+    the figures someone else changed, with the value stored now and the editor's value.
+    """
+    current = from_json(conflict.current)
+    data = posted.copy()
+    rows = []
+    for name, value in form.cleaned_data.items():
+        if name == "version":
+            continue
+        mine = float(value) if value is not None else None
+        seen = _number(posted.get(f"seen-{name}"))
+        now = current.get(name)
+        if now == seen:
+            continue  # nobody else touched it
+        edited = mine != seen
+        rows.append((field_label(name), now, mine, edited))
+        if not edited:  # the editor did not touch it: show the value stored now
+            data[name] = "" if now is None else str(now)
+        data[f"seen-{name}"] = "" if now is None else str(now)
+    data["version"] = str(conflict.current_version)
+    fresh = FiscalYearForm(data, initial_figures=current, lang=core_lang())
+    fresh.is_valid()
+    return fresh, {"by": conflict.changed_by, "at": conflict.changed_at, "rows": rows}
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
     require_registry_editor(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    refused = getattr(request, "upload_refused", None)
+    if refused is not None:  # stopped while it arrived: say so, not "this field is required"
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", upload_too_large_message(refused))
+    elif request.method == "POST" and form.is_valid():
         try:
             imp = services.import_check(
                 actor=request.user,
@@ -188,6 +248,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     require_registry_editor(request.user)
     imp = import_get_for_user(request.user, import_id)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feidi_web.enterprises.models import Enterprise
@@ -15,6 +18,11 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Finished")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+#: A run still waiting for or holding a worker.
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class EvaluationRun(models.Model):
@@ -35,6 +43,12 @@ class EvaluationRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: Written by the worker after every batch: a running run whose heartbeat is older than
+    #: FEIDI_RUN_STALE_SECONDS has lost its worker (killed, machine restarted) and is *stale*.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    #: Which claim of the run is current: a worker takes the run by raising it, and writes
+    #: only while it is still its own — a worker thought dead that wakes up writes nothing.
+    attempt = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -49,6 +63,22 @@ class EvaluationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rulebook} @ {self.as_of} ({self.status})"
+
+    @property
+    def is_stale(self) -> bool:
+        """Running, but no sign of its worker for longer than FEIDI_RUN_STALE_SECONDS."""
+        if self.status != RunStatus.RUNNING:
+            return False
+        seen = self.heartbeat_at or self.started_at or self.created_at
+        return timezone.now() - seen > timedelta(seconds=settings.FEIDI_RUN_STALE_SECONDS)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (RunStatus.FAILED, RunStatus.CANCELLED) or self.is_stale
 
     @property
     def percent(self) -> int:

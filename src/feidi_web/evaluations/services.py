@@ -10,9 +10,10 @@ import logging
 from datetime import date
 
 import polars as pl
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,8 @@ from feidi_web.enterprises.codec import jsonable
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import require_staff_role
 from feidi_web.enterprises.selectors import dataset_for
-from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus
+from feidi_web.evaluations.models import ACTIVE, EvaluationRecord, EvaluationRun, RunStatus
+from feidi_web.evaluations.permissions import require_run_manager
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +34,115 @@ log = logging.getLogger(__name__)
 #: that the core's per-call overhead stays a small share.
 BATCH_FIRMS = 500
 
+#: The as-of dates a run accepts (the rulebooks' documents start in 2022; earlier dates are
+#: still graded, with the rulebook's effective-date warning).
+AS_OF_MIN = date(2000, 1, 1)
+AS_OF_MAX = date(2100, 12, 31)
 
-def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> EvaluationRun:
-    """Queue an evaluation of every firm the actor is responsible for."""
+
+class RunAbandoned(Exception):
+    """The run is no longer this worker's: cancelled, or retried after it was thought dead."""
+
+
+def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> tuple[EvaluationRun, bool]:
+    """Queue an evaluation of every firm the actor is responsible for.
+
+    Returns ``(run, created)``: when the same evaluation (rulebook, as-of date, division) is
+    already waiting or running, that run is returned instead of queueing a second one. A user
+    may have at most FEIDI_RUNS_PER_USER runs waiting or running.
+    """
     require_staff_role(actor)
     if actor.role == Role.ENCLAVE_OPERATOR:
         raise PermissionDenied
     if rulebook not in available_rulebooks():
         raise ValidationError(_("Unknown rulebook %(r)s") % {"r": rulebook})
-    if not date(2000, 1, 1) <= as_of <= date(2100, 12, 31):
-        raise ValidationError(_("The as-of date %(d)s is out of range") % {"d": as_of})
+    if not AS_OF_MIN <= as_of <= AS_OF_MAX:
+        raise ValidationError(
+            _("The as-of date %(d)s is out of range: %(lo)s … %(hi)s")
+            % {"d": as_of, "lo": AS_OF_MIN, "hi": AS_OF_MAX}
+        )
     jurisdiction = "" if actor.role == Role.ADMIN else actor.division_code
-    run = EvaluationRun.objects.create(
-        rulebook=rulebook, as_of=as_of, jurisdiction_code=jurisdiction, created_by=actor
-    )
+    with transaction.atomic():
+        # Serialises concurrent starts by the same user (SQLite: the write lock; PostgreSQL:
+        # the user's row), so a double click cannot queue the same run twice.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        active = [
+            r
+            for r in EvaluationRun.objects.filter(status__in=ACTIVE, created_by=actor)
+            if not r.is_stale
+        ]
+        same = next(
+            (
+                r
+                for r in EvaluationRun.objects.filter(
+                    status__in=ACTIVE,
+                    rulebook=rulebook,
+                    as_of=as_of,
+                    jurisdiction_code=jurisdiction,
+                )
+                if not r.is_stale
+            ),
+            None,
+        )
+        if same is not None:
+            return same, False
+        if len(active) >= settings.FEIDI_RUNS_PER_USER:
+            raise ValidationError(
+                _(
+                    "You already have %(n)d evaluations waiting or running; wait for one to "
+                    "finish or cancel one."
+                )
+                % {"n": len(active)}
+            )
+        run = EvaluationRun.objects.create(
+            rulebook=rulebook, as_of=as_of, jurisdiction_code=jurisdiction, created_by=actor
+        )
+        _enqueue(run)
+    return run, True
+
+
+def _enqueue(run: EvaluationRun) -> None:
     from feidi_web.evaluations.tasks import evaluation_run_task
 
     # enqueue after the row is visible to the worker's connection
     transaction.on_commit(lambda: evaluation_run_task.enqueue(run.pk))
+
+
+def evaluation_run_cancel(*, actor: User, run: EvaluationRun) -> EvaluationRun:
+    """Stop a waiting or running evaluation. Its worker stops at its next batch and writes
+    nothing more; the records written so far are deleted (they were never results)."""
+    require_run_manager(actor, run)
+    with transaction.atomic():
+        changed = EvaluationRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
+            status=RunStatus.CANCELLED, finished_at=timezone.now()
+        )
+        if not changed:
+            run.refresh_from_db()
+            raise ValidationError(
+                _("This evaluation has already ended (%(s)s).") % {"s": run.get_status_display()}
+            )
+        EvaluationRecord.objects.filter(run=run).delete()
+    run.refresh_from_db()
+    return run
+
+
+def evaluation_run_retry(*, actor: User, run: EvaluationRun) -> EvaluationRun:
+    """Queue a failed, cancelled or stale evaluation again, as a fresh attempt."""
+    require_run_manager(actor, run)
+    with transaction.atomic():
+        run = EvaluationRun.objects.select_for_update().get(pk=run.pk)
+        if not run.can_retry:
+            raise ValidationError(
+                _("Only a failed, cancelled or stalled evaluation can be retried.")
+            )
+        EvaluationRecord.objects.filter(run=run).delete()
+        run.status = RunStatus.QUEUED
+        run.error = ""
+        run.firms_done = 0
+        run.finished_at = None
+        run.heartbeat_at = None
+        run.save(update_fields=["status", "error", "firms_done", "finished_at", "heartbeat_at"])
+        _enqueue(run)
     return run
 
 
@@ -60,42 +153,79 @@ def _run_enterprises(run: EvaluationRun) -> QuerySet[Enterprise]:
     return Enterprise.objects.all()
 
 
+def _claim(run_id: int) -> EvaluationRun | None:
+    """Take a queued run for this worker (None if it is not queued: done, cancelled, or
+    another worker's)."""
+    now = timezone.now()
+    with transaction.atomic():
+        taken = EvaluationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING,
+            attempt=F("attempt") + 1,
+            started_at=now,
+            heartbeat_at=now,
+            firms_done=0,
+            firms_total=0,
+        )
+        if not taken:
+            return None
+        EvaluationRecord.objects.filter(run_id=run_id).delete()  # a retried run starts clean
+    return EvaluationRun.objects.get(pk=run_id)
+
+
+def _beat(run: EvaluationRun, **fields: object) -> None:
+    """Record progress, if the run is still this worker's; raise ``RunAbandoned`` if not."""
+    still_mine = EvaluationRun.objects.filter(
+        pk=run.pk, attempt=run.attempt, status=RunStatus.RUNNING
+    ).update(heartbeat_at=timezone.now(), **fields)
+    if not still_mine:
+        raise RunAbandoned
+
+
 def evaluation_run_execute(*, run_id: int) -> EvaluationRun:
-    """Grade the run's firms and store one record per firm × tier; progress after each batch."""
-    run = EvaluationRun.objects.get(pk=run_id)
-    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
-        return run
+    """Grade the run's firms and store one record per firm × tier; progress after each batch.
+
+    Each batch's records and the progress that counts them are written in one transaction,
+    guarded by the run's attempt: a cancelled run, or one retried because this worker was
+    thought dead, receives nothing more from it. Records become results only when the run is
+    ``done`` (selectors serve nothing else).
+    """
+    run = _claim(run_id)
+    if run is None:
+        return EvaluationRun.objects.get(pk=run_id)
     try:
         book = load_rulebook(run.rulebook)
         enterprises = _run_enterprises(run)
         data = dataset_for(enterprises)
         ids = dict(enterprises.values_list("credit_code", "id"))
-        run.status = RunStatus.RUNNING
-        run.started_at = timezone.now()
         run.firms_total = data.firms.height
-        run.firms_done = 0
-        run.save(update_fields=["status", "started_at", "firms_total", "firms_done"])
-        EvaluationRecord.objects.filter(run=run).delete()  # a retried run starts clean
+        _beat(run, firms_total=run.firms_total)
         warnings: set[str] = set()
         for start in range(0, data.firms.height, BATCH_FIRMS):
             batch = _slice(data, start, BATCH_FIRMS)
             result = evaluate(batch, book, run.as_of)
             warnings.update(result.warnings)
             records = pl.concat(list(result.iter_records())) if batch.firms.height else None
-            if records is not None:
-                _store(run, records, ids)
-            run.firms_done = min(start + BATCH_FIRMS, run.firms_total)
-            run.save(update_fields=["firms_done"])
-        run.status = RunStatus.DONE
-        run.warnings = sorted(warnings)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "warnings", "finished_at"])
+            with transaction.atomic():
+                _beat(run, firms_done=min(start + BATCH_FIRMS, run.firms_total))
+                if records is not None:
+                    _store(run, records, ids)
+        with transaction.atomic():
+            _beat(
+                run,
+                status=RunStatus.DONE,
+                warnings=sorted(warnings),
+                finished_at=timezone.now(),
+            )
+    except RunAbandoned:
+        log.info("evaluation run %s (attempt %s) was taken from this worker", run_id, run.attempt)
     except Exception as exc:  # the run must end visibly, whatever went wrong
         log.exception("evaluation run %s failed", run_id)
-        run.status = RunStatus.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        EvaluationRun.objects.filter(pk=run.pk, attempt=run.attempt).update(
+            status=RunStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+        )
+    run.refresh_from_db()
     return run
 
 

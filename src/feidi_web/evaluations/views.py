@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -9,11 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feidi.rules import available_rulebooks
 from feidi_web.enterprises.permissions import require_staff_role
 from feidi_web.evaluations import selectors, services
+from feidi_web.evaluations.permissions import can_manage_run
 
 
 class RunForm(forms.Form):
@@ -39,10 +41,16 @@ def run_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                run = services.evaluation_run_create(actor=request.user, **form.cleaned_data)
+                run, created = services.evaluation_run_create(
+                    actor=request.user, **form.cleaned_data
+                )
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
+                if not created:
+                    messages.info(
+                        request, _("The same evaluation is already under way; here it is.")
+                    )
                 return redirect("evaluations:detail", run_id=run.pk)
     runs = selectors.runs_for_user(request.user).select_related("created_by")[:50]
     return render(
@@ -65,24 +73,61 @@ def _tier_counts(request: HttpRequest, run) -> list[dict]:
 
 
 @login_required
+@require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     require_staff_role(request.user)
     run = selectors.run_get_for_user(request.user, run_id)
     return render(
         request,
         "evaluations/detail.html",
-        {"run": run, "counts": _tier_counts(request, run) if run.status == "done" else []},
+        {
+            "run": run,
+            "counts": _tier_counts(request, run) if run.status == "done" else [],
+            "can_manage": can_manage_run(request.user, run),
+        },
     )
 
 
 @login_required
+@require_GET
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The progress fragment the run page polls; it stops polling once the run has ended."""
     require_staff_role(request.user)
     run = selectors.run_get_for_user(request.user, run_id)
-    response = render(
+    return render(
         request,
         "evaluations/_progress.html",
-        {"run": run, "counts": _tier_counts(request, run) if run.status == "done" else []},
+        {
+            "run": run,
+            "counts": _tier_counts(request, run) if run.status == "done" else [],
+            "can_manage": can_manage_run(request.user, run),
+        },
     )
-    return response
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    require_staff_role(request.user)
+    run = selectors.run_get_for_user(request.user, run_id)
+    try:
+        services.evaluation_run_cancel(actor=request.user, run=run)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The evaluation was cancelled."))
+    return redirect("evaluations:detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+    require_staff_role(request.user)
+    run = selectors.run_get_for_user(request.user, run_id)
+    try:
+        services.evaluation_run_retry(actor=request.user, run=run)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The evaluation was queued again."))
+    return redirect("evaluations:detail", run_id=run.pk)

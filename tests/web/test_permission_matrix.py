@@ -1,0 +1,385 @@
+"""The standing permission matrix: every URL pattern (with GET and POST) and every API
+operation, requested by every role of two counties, against an explicit table of what each
+may do.
+
+A new page or API operation without its row here fails ``test_every_endpoint_has_a_row``;
+a row whose answers change fails ``test_every_role_gets_exactly_its_answer``. All objects
+asked for belong to county A (320581): county B's staff and firm must get *not found* for
+every one of them, exactly as if it did not exist.
+
+Answers are classed by what they mean to the caller:
+
+* ``ok``: allowed — 2xx, a redirect elsewhere than the log-in page, or a refusal of the
+  *input* after permission passed (409, 412, 422: a finished run cannot be cancelled);
+* ``login``: not logged in — a redirect to the log-in page, or 401 from the API;
+* ``forbidden``: logged in, but this role may not do this (403);
+* ``hidden``: the object is outside the caller's scope (404);
+* ``method``: the page does not take this method (405).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from tests.web.conftest import AS_OF, make_user
+
+from feidi.reference import make_credit_code
+from feidi_web.accounts.models import ApiToken, Role, User
+from feidi_web.api.api import api
+from feidi_web.enterprises.models import DataImport, Enterprise
+from feidi_web.enterprises.services import import_check, import_commit
+from feidi_web.evaluations.models import EvaluationRun
+from feidi_web.evaluations.services import evaluation_run_execute
+
+A, B = "320581", "320582"
+ROLES = ("anon", "admin", "staff_a", "operator_a", "firm_a", "staff_b", "firm_b")
+
+OK, LOGIN, FORBIDDEN, HIDDEN, METHOD = "ok", "login", "forbidden", "hidden", "method"
+EVERYONE = dict.fromkeys(ROLES, OK)
+LOGGED_IN = {**EVERYONE, "anon": LOGIN}
+
+
+def only(allowed: set[str], *, others: str = FORBIDDEN, **special: str) -> dict[str, str]:
+    """Roles in ``allowed`` get ok, anonymous callers are sent to log in, the rest ``others``
+    (with ``special`` overriding single roles)."""
+    table = {r: (OK if r in allowed else others) for r in ROLES}
+    table["anon"] = LOGIN
+    return {**table, **special}
+
+
+#: Logged in, but the page does not take this method (405); anonymous callers log in first.
+NO_POST = {**dict.fromkeys(ROLES, METHOD), "anon": LOGIN}
+#: A page anyone may fetch, that takes no POST.
+PUBLIC_NO_POST = dict.fromkeys(ROLES, METHOD)
+
+GOVERNMENT = {"admin", "staff_a", "operator_a", "staff_b"}
+EDITORS = {"admin", "staff_a", "staff_b"}
+
+#: page URL name → method → role → answer. Every page is asked with GET and with POST.
+PAGES: dict[str, dict[str, dict[str, str]]] = {
+    "home": {"GET": LOGGED_IN, "POST": NO_POST},
+    "healthz": {"GET": EVERYONE, "POST": PUBLIC_NO_POST},
+    "set_language": {"GET": EVERYONE, "POST": EVERYONE},  # Django's: GET just redirects
+    "javascript-catalog": {"GET": EVERYONE, "POST": PUBLIC_NO_POST},
+    "accounts:login": {"GET": EVERYONE, "POST": EVERYONE},  # a POST without credentials
+    # logging out ends on the log-in page, for everyone
+    "accounts:logout": {"GET": PUBLIC_NO_POST, "POST": dict.fromkeys(ROLES, LOGIN)},
+    "accounts:password_change": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "accounts:password_change_done": {"GET": LOGGED_IN, "POST": NO_POST},
+    "enterprises:list": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "enterprises:imports": {"GET": only(EDITORS), "POST": only(EDITORS)},
+    "enterprises:import_detail": {
+        "GET": only({"admin", "staff_a"}, staff_b=HIDDEN),
+        "POST": NO_POST,
+    },
+    "enterprises:import_commit": {
+        "GET": NO_POST | {"anon": LOGIN},
+        "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
+    },
+    # a local firm of A: its own enterprise user is sent on to the portal
+    "enterprises:detail": {
+        "GET": only({"admin", "staff_a", "firm_a"}, others=HIDDEN),
+        "POST": NO_POST,
+    },
+    "enterprises:year_edit": {
+        "GET": only({"admin", "staff_a"}, staff_b=HIDDEN),
+        "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
+    },
+    "evaluations:list": {"GET": only(GOVERNMENT), "POST": only(EDITORS)},
+    "evaluations:detail": {
+        "GET": only({"admin", "staff_a", "operator_a"}, staff_b=HIDDEN),
+        "POST": NO_POST,
+    },
+    "evaluations:progress": {
+        "GET": only({"admin", "staff_a", "operator_a"}, staff_b=HIDDEN),
+        "POST": NO_POST,
+    },
+    "evaluations:cancel": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
+    },
+    "evaluations:retry": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
+    },
+    "pool:pool": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "pool:export_xlsx": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "pool:export_pdf": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "dashboards:cockpit": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "portal:home": {"GET": only({"firm_a", "firm_b"}), "POST": only({"firm_a", "firm_b"})},
+    # the API's schema and docs are public and answer any method with the same page
+    "api:openapi-json": {"GET": EVERYONE, "POST": EVERYONE},
+    "api:openapi-view": {"GET": EVERYONE, "POST": EVERYONE},
+}
+
+#: API operation id → method → role → answer (a missing or refused token: 401, "login").
+API: dict[tuple[str, str], dict[str, str]] = {
+    ("enterprise_list", "GET"): LOGGED_IN,
+    ("enterprise_detail", "GET"): only({"admin", "staff_a", "firm_a"}, others=HIDDEN),
+    ("enterprise_evaluations", "GET"): only({"admin", "staff_a", "firm_a"}, others=HIDDEN),
+    ("fiscal_year_patch", "PATCH"): only({"admin", "staff_a"}, staff_b=HIDDEN),
+    ("run_list", "GET"): LOGGED_IN,
+    ("run_create", "POST"): only(EDITORS),
+    # an enterprise user sees the runs that graded their own firm
+    ("run_detail", "GET"): only({"admin", "staff_a", "operator_a", "firm_a"}, others=HIDDEN),
+    ("run_records", "GET"): only({"admin", "staff_a", "operator_a", "firm_a"}, others=HIDDEN),
+    ("run_cancel", "POST"): only({"admin", "staff_a"}, staff_b=HIDDEN, firm_b=HIDDEN),
+    ("run_retry", "POST"): only({"admin", "staff_a"}, staff_b=HIDDEN, firm_b=HIDDEN),
+    ("import_upload", "POST"): only(EDITORS),
+    ("import_detail", "GET"): only({"admin", "staff_a"}, others=HIDDEN),
+    ("commit_import", "POST"): only({"admin", "staff_a"}, others=HIDDEN),
+}
+
+#: Patterns that are not pages of the platform: Django's admin (its own staff-only
+#: permission system, checked in test_only_the_platform_administrator_reaches_django_admin)
+#: and the API's bare prefix.
+NOT_PAGES = {"api:api-root"}
+
+
+# --- the world: county A's objects, two counties' users ----------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    keys: dict[str, str]
+    firm: Enterprise
+    run: EvaluationRun
+    pending: DataImport
+
+
+def _csv(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("m.csv", text.encode(), content_type="text/csv")
+
+
+@pytest.fixture
+def world(city, admin_user, staff_user, operator_user) -> World:
+    firm = next(e for e in city if not e.enclave)
+    staff_b = make_user("staff_b", Role.COUNTY_STAFF, division=B)
+    code_b = make_credit_code("91320582MA1BBBBB0")
+    import_commit(
+        actor=staff_b,
+        import_id=import_check(
+            actor=staff_b, upload=_csv(f"credit_code,name,year,revenue\n{code_b},乙,2025,9")
+        ).pk,
+    )
+    users = {
+        "admin": admin_user,
+        "staff_a": staff_user,
+        "operator_a": operator_user,
+        "firm_a": make_user("firm_a", Role.ENTERPRISE, enterprise=firm),
+        "staff_b": staff_b,
+        "firm_b": make_user(
+            "firm_b", Role.ENTERPRISE, enterprise=Enterprise.objects.get(credit_code=code_b)
+        ),
+    }
+    run = EvaluationRun.objects.create(
+        rulebook="miit-2022", as_of=AS_OF, jurisdiction_code=A, created_by=staff_user
+    )
+    evaluation_run_execute(run_id=run.pk)
+    pending = import_check(
+        actor=staff_user, upload=_csv(f"credit_code,year,revenue\n{firm.credit_code},2019,5")
+    )
+    assert pending.status == "preview", pending.report
+    keys = {}
+    for role, user in users.items():
+        keys[role] = ApiToken.new_key()
+        ApiToken.objects.create(user=user, name="matrix", digest=ApiToken.digest_of(keys[role]))
+    return World(users=users, keys=keys, firm=firm, run=run, pending=pending)
+
+
+# --- how each row is requested -------------------------------------------------------------
+
+
+def _year_version(world: World) -> str:
+    return f'"{world.firm.years.get(year=2025).version}"'
+
+
+def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
+    code = world.firm.credit_code
+    urls = {
+        "home": "/",
+        "healthz": "/healthz",
+        "set_language": "/i18n/setlang/",
+        "javascript-catalog": "/jsi18n/",
+        "accounts:login": "/accounts/login/",
+        "accounts:logout": "/accounts/logout/",
+        "accounts:password_change": "/accounts/password/",
+        "accounts:password_change_done": "/accounts/password/done/",
+        "enterprises:list": "/enterprises/",
+        "enterprises:imports": "/enterprises/imports/",
+        "enterprises:import_detail": f"/enterprises/imports/{world.pending.pk}/",
+        "enterprises:import_commit": f"/enterprises/imports/{world.pending.pk}/commit/",
+        "enterprises:detail": f"/enterprises/{code}/",
+        "enterprises:year_edit": f"/enterprises/{code}/years/2025/",
+        "evaluations:list": "/evaluations/",
+        "evaluations:detail": f"/evaluations/{world.run.pk}/",
+        "evaluations:progress": f"/evaluations/{world.run.pk}/progress/",
+        "evaluations:cancel": f"/evaluations/{world.run.pk}/cancel/",
+        "evaluations:retry": f"/evaluations/{world.run.pk}/retry/",
+        "pool:pool": "/pool/",
+        "pool:export_xlsx": "/pool/export.xlsx",
+        "pool:export_pdf": "/pool/export.pdf",
+        "dashboards:cockpit": "/cockpit/",
+        "portal:home": "/portal/",
+        "api:openapi-json": "/api/openapi.json",
+        "api:openapi-view": "/api/docs",
+    }
+    data: dict = {}
+    if name == "set_language":
+        data = {"language": "en", "next": "/"}
+    elif name == "evaluations:list" and method == "POST":
+        data = {"rulebook": "miit-2022", "as_of": "2025-06-30"}
+    elif name == "enterprises:imports" and method == "POST":
+        code = world.firm.credit_code
+        data = {"file": _csv(f"credit_code,year,revenue\n{code},2017,5")}
+    elif name == "portal:home" and method == "POST":
+        data = {"rulebook": "miit-2022", "as_of": "2026-06-30"}
+    elif name == "enterprises:year_edit" and method == "POST":
+        data = {"version": world.firm.years.get(year=2025).version, "employees": "77"}
+    return urls[name], data
+
+
+def _api_request(op: str, world: World) -> tuple[str, dict, dict]:
+    code, run, imp = world.firm.credit_code, world.run.pk, world.pending.pk
+    return {
+        "enterprise_list": ("/api/enterprises", {}, {}),
+        "enterprise_detail": (f"/api/enterprises/{code}", {}, {}),
+        "enterprise_evaluations": (f"/api/enterprises/{code}/evaluations", {}, {}),
+        "fiscal_year_patch": (
+            f"/api/enterprises/{code}/years/2025",
+            {"employees": 88},
+            {"HTTP_IF_MATCH": _year_version(world)},
+        ),
+        "run_list": ("/api/evaluations", {}, {}),
+        "run_create": ("/api/evaluations", {"rulebook": "miit-2022", "as_of": "2024-06-30"}, {}),
+        "run_detail": (f"/api/evaluations/{run}", {}, {}),
+        "run_records": (f"/api/evaluations/{run}/records", {}, {}),
+        "run_cancel": (f"/api/evaluations/{run}/cancel", {}, {}),
+        "run_retry": (f"/api/evaluations/{run}/retry", {}, {}),
+        "import_upload": ("/api/imports", {}, {}),
+        "import_detail": (f"/api/imports/{imp}", {}, {}),
+        "commit_import": (f"/api/imports/{imp}/commit", {}, {}),
+    }[op]
+
+
+def _classify(response) -> str:
+    code = response.status_code
+    if code == 401 or (code == 302 and "/accounts/login/" in response["Location"]):
+        return LOGIN
+    if code == 403:
+        return FORBIDDEN
+    if code == 404:
+        return HIDDEN
+    if code == 405:
+        return METHOD
+    if code < 400 or code in (409, 412, 422):
+        return OK
+    return f"unexpected {code}"
+
+
+def _ask_api(world: World, role: str, op: str, method: str) -> str:
+    path, body, headers = _api_request(op, world)
+    if role != "anon":
+        headers = {**headers, "HTTP_AUTHORIZATION": f"Bearer {world.keys[role]}"}
+    client = Client()
+    if op == "import_upload":
+        csv = f"credit_code,year,revenue\n{world.firm.credit_code},2018,5"
+        return _classify(client.post(path, {"file": _csv(csv)}, **headers))
+    if method == "GET":
+        return _classify(client.get(path, **headers))
+    return _classify(
+        client.generic(method, path, json.dumps(body), content_type="application/json", **headers)
+    )
+
+
+def _ask_page(world: World, role: str, name: str, method: str) -> str:
+    client = Client()
+    if role != "anon":
+        client.force_login(world.users[role])
+    path, data = _page_request(name, method, world)
+    return _classify(client.get(path) if method == "GET" else client.post(path, data))
+
+
+# --- enumeration ---------------------------------------------------------------------------
+
+
+def _page_names() -> set[str]:
+    """Every named URL pattern outside Django's admin."""
+    found: set[str] = set()
+
+    def walk(resolver: URLResolver, namespace: str | None) -> None:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                if not str(p.pattern).startswith("admin/"):
+                    walk(p, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                found.add(f"{namespace}:{p.name}" if namespace else p.name)
+
+    walk(get_resolver(), None)
+    return found
+
+
+def _api_operations() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return {
+        (op["operationId"], method.upper())
+        for path in schema["paths"].values()
+        for method, op in path.items()
+    }
+
+
+def test_every_endpoint_has_a_row():
+    """A new page or API operation fails here until its row says who may use it."""
+    api_names = {f"api:{op}" for op, _ in _api_operations()}
+    pages = _page_names() - api_names - NOT_PAGES
+    assert sorted(pages) == sorted(PAGES)
+    assert sorted(_api_operations()) == sorted(API)
+    assert all(set(by_method) == {"GET", "POST"} for by_method in PAGES.values())
+
+
+def test_every_role_gets_exactly_its_answer(world):
+    asked = [("page", name, m) for name, by in PAGES.items() for m in by] + [
+        ("api", op, m) for op, m in API
+    ]
+    # Reads first, then writes: a write (a commit, a cancel) must not change what a later
+    # read sees; every write is still asked by every role.
+    asked.sort(key=lambda a: (a[2] != "GET", a[0], a[1]))
+    wrong = {}
+    for kind, name, method in asked:
+        expected = PAGES[name][method] if kind == "page" else API[(name, method)]
+        ask = _ask_page if kind == "page" else _ask_api
+        got = {role: ask(world, role, name, method) for role in ROLES}
+        if got != expected:
+            wrong[f"{name} {method}"] = {
+                r: f"expected {expected[r]}, got {got[r]}" for r in ROLES if got[r] != expected[r]
+            }
+    assert wrong == {}
+
+
+def test_second_county_learns_nothing_of_the_first(world):
+    """County B's staff and firm get the same 404 for A's firm as for a code that does not
+    exist: neither the status nor the body tells them apart."""
+    for role in ("staff_b", "firm_b"):
+        client = Client()
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {world.keys[role]}"}
+        real = client.get(f"/api/enterprises/{world.firm.credit_code}", **headers)
+        ghost = client.get(f"/api/enterprises/{make_credit_code('91320581MA1YYYYY0')}", **headers)
+        assert (real.status_code, real.json()) == (ghost.status_code, ghost.json())
+
+
+def test_only_the_platform_administrator_reaches_django_admin(world):
+    for role in ROLES:
+        client = Client()
+        if role != "anon":
+            client.force_login(world.users[role])
+        response = client.get("/admin/")
+        expected = 200 if role == "admin" else 302
+        assert response.status_code == expected, role
+        if role != "admin":
+            assert "/admin/login/" in response["Location"]
