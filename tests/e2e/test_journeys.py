@@ -125,10 +125,10 @@ def test_staff_imports_a_messy_sheet_sees_each_error_then_commits_a_clean_one(
 
 
 def test_staff_starts_an_evaluation_and_watches_it_run_to_done(
-    page, live_server, staff, city, db_task_worker, monkeypatch
+    page, live_server, staff, city, db_task_worker, monkeypatch, settings
 ):
     # Small batches and a pause per batch, so the page really shows the run in progress.
-    monkeypatch.setattr(services, "BATCH_FIRMS", 5)
+    settings.FEIDI_RUN_BATCH_FIRMS = 5
     grade = services.evaluate
 
     def slow_evaluate(*args, **kwargs):

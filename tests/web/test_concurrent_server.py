@@ -15,19 +15,11 @@ in a temporary data folder; on the PostgreSQL pass the server from ``DATABASE_UR
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from tests.web.live_platform import Platform, live_platform
 
 SETUP = r"""
 import json, sys
@@ -58,77 +50,14 @@ json.dump({"key": key, "pending": pending.pk, "years": years}, sys.stdout)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "feidi_web", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-        **kwargs,
-    )
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[dict]:
-    data = tmp_path_factory.mktemp("server")
-    env = {
-        **os.environ,
-        "FEIDI_DATA_DIR": str(data),
-        "DJANGO_SETTINGS_MODULE": "feidi_web.config.settings",
-        "FEIDI_TASK_BACKEND": "django_tasks.backends.dummy.DummyBackend",
-        "FEIDI_LOG_LEVEL": "WARNING",
-    }
-    _manage(env, "migrate", "--noinput", "-v", "0")
-    made = json.loads(_manage(env, "shell", "--no-imports", "-c", SETUP).stdout)
-    port = _free_port()
-    log = (Path(data) / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "feidi_web", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + (Path(data) / "server.log").read_text())
-    yield {**made, "base": base, "log": Path(data) / "server.log"}
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
-
-
-def _call(server: dict, method: str, path: str, body: dict | None = None, **headers) -> tuple:
-    request = urllib.request.Request(
-        server["base"] + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={
-            "Authorization": f"Bearer {server['key']}",
-            "Content-Type": "application/json",
-            **headers,
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
+def server(tmp_path_factory) -> Iterator[Platform]:
+    with live_platform(
+        tmp_path_factory.mktemp("server"),
+        SETUP,
+        FEIDI_TASK_BACKEND="django_tasks.backends.dummy.DummyBackend",
+    ) as platform:
+        yield platform
 
 
 def _at_once(calls: list) -> list:
@@ -149,30 +78,29 @@ def _at_once(calls: list) -> list:
 
 
 def test_double_clicked_commit_commits_once_and_tells_the_second(server):
-    path = f"/api/imports/{server['pending']}/commit"
-    answers = _at_once([lambda: _call(server, "POST", path) for _ in range(2)])
+    path = f"/api/imports/{server.made['pending']}/commit"
+    answers = _at_once([lambda: server.call("POST", path) for _ in range(2)])
     codes = sorted(code for code, _ in answers)
     assert codes == [200, 422], answers
     refused = next(body for code, body in answers if code == 422)
     assert refused == {
         "detail": ["该批导入无法入库（状态：已入库）。"]
     }  # the API speaks 中文 first
-    status, body = _call(server, "GET", f"/api/imports/{server['pending']}")
+    status, body = server.call("GET", f"/api/imports/{server.made['pending']}")
     assert (status, body["status"]) == (200, "committed")
 
 
-def _version(server: dict, code: str, year: int) -> int:
-    status, firm = _call(server, "GET", f"/api/enterprises/{code}")
+def _version(server: Platform, code: str, year: int) -> int:
+    status, firm = server.call("GET", f"/api/enterprises/{code}")
     assert status == 200, firm
     return next(y["version"] for y in firm["years"] if y["year"] == year)
 
 
 def test_parallel_edits_of_different_firms_all_land(server):
-    years = [(c, y, _version(server, c, y)) for c, y, _ in server["years"][:8]]
+    years = [(c, y, _version(server, c, y)) for c, y, _ in server.made["years"][:8]]
     answers = _at_once(
         [
-            lambda code=code, year=year, version=version: _call(
-                server,
+            lambda code=code, year=year, version=version: server.call(
                 "PATCH",
                 f"/api/enterprises/{code}/years/{year}",
                 {"rd_expense": 321.5},
@@ -184,16 +112,15 @@ def test_parallel_edits_of_different_firms_all_land(server):
     assert [code for code, _ in answers] == [200] * len(years), answers
     for (code, year, _), (_, body) in zip(years, answers, strict=True):
         assert body["figures"]["rd_expense"] == 321.5, (code, year)
-    assert "database is locked" not in server["log"].read_text()
+    assert "database is locked" not in server.log.read_text()
 
 
 def test_same_year_edited_at_once_is_written_exactly_once(server):
-    code, year, _ = server["years"][10]
+    code, year, _ = server.made["years"][10]
     version = _version(server, code, year)
     answers = _at_once(
         [
-            lambda i=i: _call(
-                server,
+            lambda i=i: server.call(
                 "PATCH",
                 f"/api/enterprises/{code}/years/{year}",
                 {"employees": 100 + i},
@@ -205,7 +132,7 @@ def test_same_year_edited_at_once_is_written_exactly_once(server):
     codes = sorted(c for c, _ in answers)
     assert codes == [200, 412, 412, 412, 412, 412], answers
     winner = next(body for c, body in answers if c == 200)
-    _status, firm = _call(server, "GET", f"/api/enterprises/{code}")
+    _status, firm = server.call("GET", f"/api/enterprises/{code}")
     stored = next(y for y in firm["years"] if y["year"] == year)
     assert (stored["version"], stored["figures"]["employees"]) == (
         version + 1,

@@ -105,7 +105,9 @@ def test_retry_of_a_stale_run_grades_it_from_scratch(staff_user, queued, city):
     assert done.records.count() == 33 * 3
 
 
-def test_a_worker_thought_dead_that_wakes_up_writes_nothing(staff_user, queued, city, monkeypatch):
+def test_a_worker_thought_dead_that_wakes_up_writes_nothing(
+    staff_user, queued, city, monkeypatch, settings
+):
     """The old worker resumes after the run was retried and claimed by a new worker."""
     real_store = services._store
     calls = []
@@ -116,7 +118,7 @@ def test_a_worker_thought_dead_that_wakes_up_writes_nothing(staff_user, queued, 
             EvaluationRun.objects.filter(pk=run.pk).update(attempt=run.attempt + 1)
         return real_store(run, records, ids)
 
-    monkeypatch.setattr(services, "BATCH_FIRMS", 10)
+    settings.FEIDI_RUN_BATCH_FIRMS = 10
     monkeypatch.setattr(services, "_store", store_then_lose_the_run)
     run = evaluation_run_execute(run_id=queued.pk)
     # the first batch was written in the same transaction as its heartbeat; the second
@@ -126,14 +128,16 @@ def test_a_worker_thought_dead_that_wakes_up_writes_nothing(staff_user, queued, 
     assert run.firms_done == 10
 
 
-def test_cancel_stops_the_worker_and_removes_what_it_wrote(staff_user, queued, city, monkeypatch):
+def test_cancel_stops_the_worker_and_removes_what_it_wrote(
+    staff_user, queued, city, monkeypatch, settings
+):
     real_store = services._store
 
     def store_then_cancel(run, records, ids):
         real_store(run, records, ids)
         evaluation_run_cancel(actor=staff_user, run=run)
 
-    monkeypatch.setattr(services, "BATCH_FIRMS", 10)
+    settings.FEIDI_RUN_BATCH_FIRMS = 10
     monkeypatch.setattr(services, "_store", store_then_cancel)
     run = evaluation_run_execute(run_id=queued.pk)
     assert run.status == RunStatus.CANCELLED

@@ -18,6 +18,12 @@ from feidi_web.enterprises.services import import_check
 CODE = make_credit_code("91320581MA1AAAAA0")
 
 
+@pytest.fixture(autouse=True)
+def _own_media_folder(settings, tmp_path):
+    """A media folder of this test's own: other tests' imports keep their files."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def stored_files() -> list[Path]:
     root = Path(settings.MEDIA_ROOT)
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []

@@ -243,6 +243,9 @@ FEIDI_DEFAULT_RULEBOOK = os.environ.get("FEIDI_DEFAULT_RULEBOOK", "miit-2022")
 #: A running evaluation whose worker has not written for this long is stale (its worker was
 #: killed): it can be retried or cancelled. Workers write after every batch of 500 firms.
 FEIDI_RUN_STALE_SECONDS = int(os.environ.get("FEIDI_RUN_STALE_SECONDS", "120"))
+#: Firms per batch of an evaluation: small enough that the progress bar moves on a county,
+#: large enough that the core's per-call overhead stays a small share.
+FEIDI_RUN_BATCH_FIRMS = int(os.environ.get("FEIDI_RUN_BATCH_FIRMS", "500"))
 #: How many evaluations one user may have waiting or running at once.
 FEIDI_RUNS_PER_USER = int(os.environ.get("FEIDI_RUNS_PER_USER", "3"))
 

@@ -30,9 +30,6 @@ from feidi_web.evaluations.permissions import require_run_manager
 
 log = logging.getLogger(__name__)
 
-#: Firms per batch: small enough that the progress bar moves on a county, large enough
-#: that the core's per-call overhead stays a small share.
-BATCH_FIRMS = 500
 
 #: The as-of dates a run accepts (the rulebooks' documents start in 2022; earlier dates are
 #: still graded, with the rulebook's effective-date warning).
@@ -200,13 +197,14 @@ def evaluation_run_execute(*, run_id: int) -> EvaluationRun:
         run.firms_total = data.firms.height
         _beat(run, firms_total=run.firms_total)
         warnings: set[str] = set()
-        for start in range(0, data.firms.height, BATCH_FIRMS):
-            batch = _slice(data, start, BATCH_FIRMS)
+        size = settings.FEIDI_RUN_BATCH_FIRMS
+        for start in range(0, data.firms.height, size):
+            batch = _slice(data, start, size)
             result = evaluate(batch, book, run.as_of)
             warnings.update(result.warnings)
             records = pl.concat(list(result.iter_records())) if batch.firms.height else None
             with transaction.atomic():
-                _beat(run, firms_done=min(start + BATCH_FIRMS, run.firms_total))
+                _beat(run, firms_done=min(start + size, run.firms_total))
                 if records is not None:
                     _store(run, records, ids)
         with transaction.atomic():
