@@ -91,7 +91,7 @@ def test_a_healthy_running_run_cannot_be_retried_and_a_cancel_stops_it(platform)
         lambda: platform.call("GET", path)[1]["firms_done"] >= 20, what="the run to get going"
     )
     status, body = platform.call("POST", f"{path}/retry")
-    assert status == 422
+    assert status == 422, body  # it is alive: nothing to retry
     status, cancelled = platform.call("POST", f"{path}/cancel")
     assert (status, cancelled["status"]) == (200, "cancelled")
     # The worker finds at its next batch that the run is no longer its own and stops: the run
