@@ -7,6 +7,9 @@ STAMP   = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 ADDR   ?= 127.0.0.1:8000
 #: the SQLite passes ignore a DATABASE_URL the caller may have exported
 SQLITE  = env -u DATABASE_URL
+#: tests run in parallel processes (pytest-xdist): many wait on subprocesses, servers and
+#: browsers, so two processes on two cores take ≈ 60 % of the time of one
+PYTEST  = $(PY) -m pytest -q -n auto --maxprocesses 4
 
 .PHONY: setup system-demo system-test demo test test-fast test-pg e2e migrations lint fmt typecheck imports bench \
 	bench-pages screenshots clean
@@ -33,15 +36,15 @@ demo: system-demo setup     ## the demo city as files, then the whole platform a
 	$(VENV)/bin/feidi-web demo --serve --addr $(ADDR)
 
 test: system-test setup lint typecheck imports migrations   ## everything CI checks
-	@rc=0; $(SQLITE) $(PY) -m pytest -q || rc=$$?; \
+	@rc=0; $(SQLITE) $(PYTEST) || rc=$$?; \
 	  $(MAKE) --no-print-directory test-pg || rc=$$?; \
 	  [ $$rc -eq 0 ] || echo "*** make test: a pass failed (see above) ***" >&2; exit $$rc
 
 test-fast: setup            ## tests without the Spark engine (SQLite only)
-	$(SQLITE) $(PY) -m pytest -q -m "not spark"
+	$(SQLITE) $(PYTEST) -m "not spark"
 
 test-pg: system-test setup  ## the web and browser tests again on a throwaway PostgreSQL
-	bash scripts/pg-throwaway $(PY) -m pytest -q tests/web tests/e2e
+	bash scripts/pg-throwaway $(PYTEST) tests/web tests/e2e
 
 e2e: setup                  ## the browser tests alone (headless Chromium)
 	$(SQLITE) $(PY) -m pytest -q -m e2e tests/e2e
@@ -54,6 +57,7 @@ migrations: setup           ## the models and the migrations agree
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 
 fmt: setup
 	$(VENV)/bin/ruff format src tests bench scripts

@@ -95,9 +95,39 @@ class Platform:
 
 
 @contextmanager
+def _own_database() -> Iterator[dict[str, str]]:
+    """On the PostgreSQL pass, a database of this platform's own (tests run in parallel
+    processes; two platforms must not migrate and flush one database), dropped at the end.
+    On SQLite nothing: the data folder holds the platform's own file."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield {}
+        return
+    import secrets
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"feidi_live_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {"DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{name}"))}
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
 def live_platform(data: Path, setup: str, **env: str) -> Iterator[Platform]:
     """Migrate a fresh database, run ``setup`` (Python printing one JSON object: at least
     ``{"key": <bearer key>}``) and serve; stop every process at the end."""
+    with _own_database() as database, _live_platform(data, setup, **database, **env) as platform:
+        yield platform
+
+
+@contextmanager
+def _live_platform(data: Path, setup: str, **env: str) -> Iterator[Platform]:
     # The test process's own FEIDI_* settings (an inline task backend, its data folder) are
     # not the deployed platform's: start from the environment without them.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("FEIDI_")}

@@ -13,9 +13,7 @@ from tests.web.live_platform import Platform, live_platform
 
 SETUP = r"""
 import io, json
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
-call_command("flush", interactive=False, verbosity=0)
 from feidi.demo import generate_demo_city
 from feidi_web.accounts.models import ApiToken, Role, User
 from feidi_web.enterprises.services import import_check, import_commit
