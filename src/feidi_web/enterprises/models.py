@@ -12,17 +12,22 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from feidi.schema import FIELDS_BY_NAME
+
 
 class Enterprise(models.Model):
     credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    # the core's checks refuse longer values with row and column (feidi.schema max_chars)
+    name = models.CharField(_("name"), max_length=FIELDS_BY_NAME["name"].max_chars)
     #: 拼音首字母 of the name (e.g. 虞山融祥 → ysrx), for search as staff type it.
     name_initials = models.CharField(max_length=200, db_index=True, blank=True)
     region_code = models.CharField(_("registered division"), max_length=6, db_index=True)
     #: The county responsible for the firm: its own division, or for an enclave firm the
     #: home county that runs the enclave (飞地) — staff scope is checked against this.
     jurisdiction_code = models.CharField(_("jurisdiction"), max_length=6, db_index=True)
-    town = models.CharField(_("town"), max_length=100, blank=True, db_index=True)
+    town = models.CharField(
+        _("town"), max_length=FIELDS_BY_NAME["town"].max_chars, blank=True, db_index=True
+    )
     industry_code = models.CharField(_("industry (GB/T 4754)"), max_length=5, blank=True)
     enclave = models.BooleanField(_("enclave firm"), default=False)
     #: The normalised firm row (``Dataset.firms``), JSON-safe (see ``enterprises.codec``).
