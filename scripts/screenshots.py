@@ -68,7 +68,7 @@ def pick_firm() -> tuple[str, str, str]:
     django.setup()
     from django.db import connections
 
-    from feidi_web.common.demo import DEMO_RULEBOOK, demo_accounts
+    from feidi_web.demo.loader import DEMO_RULEBOOK, demo_accounts
     from feidi_web.enterprises.models import Enterprise
     from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus
 

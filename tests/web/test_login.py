@@ -513,7 +513,7 @@ def test_temporary_password_user_keeps_the_api_and_can_log_out(client, staff_use
 
 
 def test_demo_admin_resets_a_password_in_the_admin(staff_user):
-    # made the way the demo makes its admin (feidi_web.common.demo.load_demo)
+    # made the way the demo makes its admin (feidi_web.demo.loader.load_demo)
     User.objects.create_superuser("admin", "", "feidi-admin-2026", role=Role.ADMIN)
     trusted_browser(staff_user)
     fail(browser("203.0.113.1"), "staff", 3)

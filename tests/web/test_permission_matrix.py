@@ -71,7 +71,7 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "accounts:logout": {"GET": PUBLIC_NO_POST, "POST": dict.fromkeys(ROLES, LOGIN)},
     "accounts:password_change": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "accounts:password_change_done": {"GET": LOGGED_IN, "POST": NO_POST},
-    "enterprises:list": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "registry:list": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "enterprises:imports": {"GET": only(EDITORS), "POST": only(EDITORS)},
     "enterprises:import_detail": {
         "GET": only({"admin", "staff_a"}, staff_b=HIDDEN),
@@ -82,7 +82,7 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
         "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
     },
     # a local firm of A: its own enterprise user is sent on to the portal
-    "enterprises:detail": {
+    "registry:detail": {
         "GET": only({"admin", "staff_a", "firm_a"}, others=HIDDEN),
         "POST": NO_POST,
     },
@@ -211,11 +211,11 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "accounts:logout": "/accounts/logout/",
         "accounts:password_change": "/accounts/password/",
         "accounts:password_change_done": "/accounts/password/done/",
-        "enterprises:list": "/enterprises/",
+        "registry:list": "/enterprises/",
         "enterprises:imports": "/enterprises/imports/",
         "enterprises:import_detail": f"/enterprises/imports/{world.pending.pk}/",
         "enterprises:import_commit": f"/enterprises/imports/{world.pending.pk}/commit/",
-        "enterprises:detail": f"/enterprises/{code}/",
+        "registry:detail": f"/enterprises/{code}/",
         "enterprises:year_edit": f"/enterprises/{code}/years/2025/",
         "evaluations:list": "/evaluations/",
         "evaluations:detail": f"/evaluations/{world.run.pk}/",

@@ -7,8 +7,8 @@ from django.test import Client
 from tests.web.conftest import PASSWORD, make_user
 
 from feidi_web.accounts.models import Role
-from feidi_web.accounts.scope import enterprise_scope
 from feidi_web.enterprises.models import Enterprise
+from feidi_web.enterprises.permissions import enterprise_scope
 
 
 def _visible(user) -> set[str]:

@@ -21,6 +21,14 @@ class Role(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise user")
 
 
+#: Government-side roles: they work on the registry, the pool and the cockpit.
+GOVERNMENT_ROLES = frozenset({Role.ADMIN, Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR})
+#: Roles that change the registry: imports, figure edits, evaluations.
+EDITOR_ROLES = frozenset({Role.ADMIN, Role.COUNTY_STAFF})
+#: Roles whose scope is a division (``division_code``).
+DIVISION_ROLES = frozenset({Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR})
+
+
 class User(AbstractUser):
     """A login. ``division_code`` scopes staff and operators; ``enterprise`` scopes firms.
 
@@ -60,12 +68,12 @@ class User(AbstractUser):
             # An enterprise user belongs to exactly one firm; nobody else is tied to one.
             models.CheckConstraint(
                 name="user_enterprise_iff_enterprise_role",
-                condition=(Q(role="enterprise") & Q(enterprise__isnull=False))
-                | (~Q(role="enterprise") & Q(enterprise__isnull=True)),
+                condition=(Q(role=Role.ENTERPRISE) & Q(enterprise__isnull=False))
+                | (~Q(role=Role.ENTERPRISE) & Q(enterprise__isnull=True)),
             ),
             models.CheckConstraint(
                 name="user_staff_has_division",
-                condition=~Q(role__in=["county_staff", "enclave_operator"])
+                condition=~Q(role__in=sorted(DIVISION_ROLES))
                 | Q(division_code__regex=r"^[0-9]{6}$"),
             ),
         ]
@@ -85,7 +93,12 @@ class User(AbstractUser):
     @property
     def is_staff_role(self) -> bool:
         """Government-side roles that work on the registry (not an enterprise)."""
-        return self.role in (Role.ADMIN, Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR)
+        return self.role in GOVERNMENT_ROLES
+
+    @property
+    def is_registry_editor(self) -> bool:
+        """May import, change figures and start evaluations."""
+        return self.role in EDITOR_ROLES
 
 
 def _digest(key: str) -> str:

@@ -8,14 +8,16 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from feidi_web.accounts.models import EDITOR_ROLES, GOVERNMENT_ROLES, Role
+
 # (url name, label, roles that see it)
 _NAV = (
-    ("dashboards:cockpit", _("Cockpit"), {"admin", "county_staff", "enclave_operator"}),
-    ("enterprises:list", _("Registry"), {"admin", "county_staff", "enclave_operator"}),
-    ("pool:pool", _("Cultivation pool"), {"admin", "county_staff", "enclave_operator"}),
-    ("evaluations:list", _("Evaluations"), {"admin", "county_staff"}),
-    ("enterprises:imports", _("Imports"), {"admin", "county_staff"}),
-    ("portal:home", _("My enterprise"), {"enterprise"}),
+    ("dashboards:cockpit", _("Cockpit"), GOVERNMENT_ROLES),
+    ("registry:list", _("Registry"), GOVERNMENT_ROLES),
+    ("pool:pool", _("Cultivation pool"), GOVERNMENT_ROLES),
+    ("evaluations:list", _("Evaluations"), EDITOR_ROLES),
+    ("enterprises:imports", _("Imports"), EDITOR_ROLES),
+    ("portal:home", _("My enterprise"), {Role.ENTERPRISE}),
 )
 
 

@@ -7,12 +7,14 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from feidi_web.accounts.models import Role
+
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands where its work is."""
-    if request.user.role == "enterprise":
+    if request.user.role == Role.ENTERPRISE:
         return redirect("portal:home")
     return redirect("dashboards:cockpit")
 

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "feidi_web.pool",
     "feidi_web.dashboards",
     "feidi_web.portal",
+    "feidi_web.registry",
+    "feidi_web.demo",
     "feidi_web.api",
 ]
 

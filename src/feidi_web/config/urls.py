@@ -12,6 +12,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("feidi_web.accounts.urls")),
     path("enterprises/", include("feidi_web.enterprises.urls")),
+    path("enterprises/", include("feidi_web.registry.urls")),
     path("evaluations/", include("feidi_web.evaluations.urls")),
     path("pool/", include("feidi_web.pool.urls")),
     path("cockpit/", include("feidi_web.dashboards.urls")),

@@ -32,8 +32,8 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from feidi.schema import TITLE_LEVELS
 from feidi_web.accounts.models import User
-from feidi_web.accounts.scope import enterprise_scope
 from feidi_web.enterprises.models import Enterprise
+from feidi_web.enterprises.permissions import enterprise_scope
 from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus, Verdict
 from feidi_web.evaluations.selectors import records_for_user, runs_for_user
 

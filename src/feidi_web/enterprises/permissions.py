@@ -1,4 +1,6 @@
-"""Permission-checked fetches. Every read of an enterprise goes through here.
+"""The registry's permission policy: which firms a user may see (``enterprise_scope``, the one
+filter every fetch uses) and permission-checked fetches. Every read of an enterprise goes
+through here.
 
 A firm outside the user's scope is reported as *not found* (404), not *forbidden*: an
 enterprise user must not learn which credit codes exist.
@@ -7,12 +9,35 @@ enterprise user must not learn which credit codes exist.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from feidi_web.accounts.models import Role, User
-from feidi_web.accounts.scope import enterprise_scope
+from feidi_web.accounts.scope import division_prefix
 from feidi_web.enterprises.models import DataImport, Enterprise
+
+
+def in_jurisdiction(code: str) -> Q:
+    """Enterprises whose jurisdiction lies in division ``code`` (a county or a prefecture)."""
+    return Q(jurisdiction_code__startswith=division_prefix(code))
+
+
+def enterprise_scope(user: User) -> Q:
+    """A filter on ``Enterprise`` selecting exactly what ``user`` may see.
+
+    An anonymous or role-less user matches nothing (``pk__in=[]``), never everything.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.role == Role.ADMIN:
+        return Q()
+    if user.role == Role.COUNTY_STAFF and user.division_code:
+        return in_jurisdiction(user.division_code)
+    if user.role == Role.ENCLAVE_OPERATOR and user.division_code:
+        return in_jurisdiction(user.division_code) & Q(enclave=True)
+    if user.role == Role.ENTERPRISE and user.enterprise_id:
+        return Q(pk=user.enterprise_id)
+    return Q(pk__in=[])
 
 
 def enterprises_for_user(user: User) -> QuerySet[Enterprise]:
@@ -42,7 +67,7 @@ def import_get_for_user(user: User, import_id: int) -> DataImport:
 
 def require_registry_editor(user: User) -> None:
     """Importing and changing figures: system administrators and county staff."""
-    if not (user.is_authenticated and user.role in (Role.ADMIN, Role.COUNTY_STAFF)):
+    if not (user.is_authenticated and user.is_registry_editor):
         raise PermissionDenied
 
 

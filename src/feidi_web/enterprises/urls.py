@@ -4,10 +4,8 @@ from feidi_web.enterprises import views
 
 app_name = "enterprises"
 urlpatterns = [
-    path("", views.enterprise_list, name="list"),
     path("imports/", views.import_list, name="imports"),
     path("imports/<int:import_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:import_id>/commit/", views.import_commit_view, name="import_commit"),
-    path("<str:credit_code>/", views.enterprise_detail, name="detail"),
     path("<str:credit_code>/years/<int:year>/", views.fiscal_year_edit, name="year_edit"),
 ]

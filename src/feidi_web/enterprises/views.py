@@ -7,138 +7,23 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from feidi.rules import title_grants
-from feidi.schema import FIELDS, TITLE_LEVELS
 from feidi_web.common.conflicts import EditConflict
-from feidi_web.common.lang import core_lang, field_label, tier_label
-from feidi_web.common.models import AuditEntry
+from feidi_web.common.lang import core_lang, field_label
 from feidi_web.common.uploads import upload_too_large_message
-from feidi_web.enterprises import selectors, services
+from feidi_web.enterprises import services
 from feidi_web.enterprises.codec import from_json
-from feidi_web.enterprises.forms import FiscalYearForm, ImportUploadForm, RegistrySearchForm
+from feidi_web.enterprises.forms import FiscalYearForm, ImportUploadForm
 from feidi_web.enterprises.permissions import (
     enterprise_get_for_user,
     import_get_for_user,
     imports_for_user,
     require_registry_editor,
-    require_staff_role,
 )
-from feidi_web.evaluations.selectors import enterprise_history, latest_run
-from feidi_web.evaluations.wording import record_explanation
-
-PAGE_SIZE = 50
-
-
-@login_required
-@require_GET
-def enterprise_list(request: HttpRequest) -> HttpResponse:
-    require_staff_role(request.user)
-    form = RegistrySearchForm(request.GET or None)
-    f = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.enterprise_search(
-        request.user,
-        selectors.RegistryFilter(
-            q=f.get("q", ""), industry=f.get("industry", ""), town=f.get("town", "")
-        ),
-    )
-    run = latest_run(request.user)
-    tier = f.get("tier", "")
-    if tier and run is not None:
-        passed = run.records.filter(verdict="pass")
-        if tier == "none":
-            qs = qs.exclude(pk__in=passed.values("enterprise_id"))
-        else:
-            qs = qs.filter(pk__in=passed.filter(tier=tier).values("enterprise_id"))
-    page = Paginator(
-        qs.only("credit_code", "name", "town", "industry_code", "region_code", "enclave"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    top = {}
-    if run is not None:
-        # the highest tier each listed firm passes, in one query
-        rows = run.records.filter(
-            enterprise_id__in=[e.pk for e in page], verdict="pass"
-        ).values_list("enterprise_id", "tier")
-        for eid, t in rows:
-            if eid not in top or TITLE_LEVELS.index(t) > TITLE_LEVELS.index(top[eid]):
-                top[eid] = t
-    rows = [(e, tier_label(top[e.pk]) if e.pk in top else "") for e in page]
-    context = {
-        "form": form,
-        "page": page,
-        "rows": rows,
-        "run": run,
-        "towns": selectors.towns_for_user(request.user),
-        "total": page.paginator.count,
-    }
-    template = "enterprises/_table.html" if request.htmx else "enterprises/list.html"
-    return render(request, template, context)
-
-
-def _figure_table(enterprise) -> tuple[list[int], list[tuple[str, list]]]:
-    years = list(enterprise.years.order_by("year"))
-    names = [f.name for f in FIELDS if f.scope == "year"]
-    table = [(field_label(n), [from_json(y.figures).get(n) for y in years]) for n in names]
-    return [y.year for y in years], table
-
-
-@login_required
-@require_GET
-def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
-    enterprise = enterprise_get_for_user(request.user, credit_code)
-    if request.user.role == "enterprise":
-        return redirect("portal:home")
-    years, table = _figure_table(enterprise)
-    history = list(enterprise_history(enterprise))
-    latest = {}
-    if history:
-        newest_run = history[0].run_id
-        latest = {r.tier: r for r in history if r.run_id == newest_run}
-    verdicts = [
-        {
-            "tier": tier_label(t),
-            "code": t,
-            "record": latest[t],
-            "explanation": record_explanation(latest[t].record),
-        }
-        for t in TITLE_LEVELS
-        if t in latest
-    ]
-    profile_fields = [
-        (f.zh if core_lang() == "zh" else f.en, enterprise.profile.get(f.name))
-        for f in FIELDS
-        if f.scope == "firm" and f.name not in ("name",)
-    ]
-    grants = [
-        {"tier": tier_label(g.level), "granted": g.granted, "review_due": g.review_due}
-        for g in title_grants(enterprise.profile)
-    ]
-    audit = AuditEntry.objects.filter(
-        subject__in=[
-            f"enterprise:{credit_code}",
-            *[f"fiscal_year:{credit_code}:{y}" for y in years],
-        ]
-    ).select_related("actor")[:50]
-    return render(
-        request,
-        "enterprises/detail.html",
-        {
-            "enterprise": enterprise,
-            "years": years,
-            "figure_table": table,
-            "verdicts": verdicts,
-            "history": history,
-            "profile_fields": profile_fields,
-            "grants": grants,
-            "audit": audit,
-            "can_edit": request.user.role in ("admin", "county_staff"),
-        },
-    )
 
 
 @login_required
@@ -172,7 +57,7 @@ def fiscal_year_edit(request: HttpRequest, credit_code: str, year: int) -> HttpR
             form, conflict = _after_conflict(form, exc, request.POST)
         else:
             messages.success(request, _("Saved %(n)d changed figure(s).") % {"n": len(changes)})
-            return redirect("enterprises:detail", credit_code=credit_code)
+            return redirect("registry:detail", credit_code=credit_code)
     return render(
         request,
         "enterprises/year_edit.html",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from feidi_web.accounts.models import Role, User
-from feidi_web.accounts.scope import division_prefix, enterprise_scope
+from feidi_web.accounts.scope import division_prefix
 from feidi_web.enterprises.models import Enterprise
+from feidi_web.enterprises.permissions import enterprise_scope
 from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus
 
 

@@ -20,10 +20,9 @@ from django.utils.translation import gettext as _
 from feidi.io import Dataset
 from feidi.rules import available_rulebooks, evaluate, load_rulebook
 from feidi_web.accounts.models import Role, User
-from feidi_web.accounts.scope import in_jurisdiction
 from feidi_web.enterprises.codec import jsonable
 from feidi_web.enterprises.models import Enterprise
-from feidi_web.enterprises.permissions import require_staff_role
+from feidi_web.enterprises.permissions import in_jurisdiction, require_staff_role
 from feidi_web.enterprises.selectors import dataset_for
 from feidi_web.evaluations.models import ACTIVE, EvaluationRecord, EvaluationRun, RunStatus
 from feidi_web.evaluations.permissions import require_run_manager

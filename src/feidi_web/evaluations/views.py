@@ -31,7 +31,7 @@ class RunForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def run_list(request: HttpRequest) -> HttpResponse:
     require_staff_role(request.user)
-    can_run = request.user.role in ("admin", "county_staff")
+    can_run = request.user.is_registry_editor
     form = RunForm(
         request.POST or None,
         initial={"rulebook": settings.FEIDI_DEFAULT_RULEBOOK, "as_of": timezone.localdate()},

@@ -8,7 +8,7 @@ import sys
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from feidi_web.common.demo import load_demo
+from feidi_web.demo.loader import load_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from feidi_web.registry import views
+
+app_name = "registry"
+# Mounted at /enterprises/ after the registry's own URLs (imports, figure edits), so that
+# "imports/" is never read as a credit code.
+urlpatterns = [
+    path("", views.enterprise_list, name="list"),
+    path("<str:credit_code>/", views.enterprise_detail, name="detail"),
+]
