@@ -191,7 +191,7 @@ def test_staff_reads_why_a_firm_fails_the_specialized_tier(page, live_server, st
     ]
     assert failing, "the demo city has no firm short of the specialized pass mark"
     with translation.override("zh-hans"):
-        explained = [(r, record_explanation(r.record)) for r in failing]
+        explained = [(r, record_explanation(r)) for r in failing]
     record, explanation = next(((r, e) for r, e in explained if e.path), explained[0])
 
     login(page, "staff", next_url=f"/enterprises/{record.enterprise.credit_code}/")

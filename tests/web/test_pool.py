@@ -197,7 +197,7 @@ def test_pool_rows_link_to_the_firm_and_carry_the_summary_line(client, staff_use
     )
     client.force_login(staff_user)
     body = client.get(POOL, {"tier": "innovative"}).content.decode()
-    ex = record_explanation(near.record)  # the page's language: 简体中文
+    ex = record_explanation(near)  # the page's language: 简体中文
     assert f'href="/enterprises/{near.enterprise.credit_code}/"' in body
     assert escape(ex.summary.removeprefix(f"{ex.title}: ")) in body
     assert 'id="pool-table"' in body
@@ -282,7 +282,7 @@ def test_pool_xlsx_export_rows_equal_the_filtered_list(client, staff_user, grade
     )
     e = first.enterprise
     with translation.override("en"):
-        ex = record_explanation(first.record)
+        ex = record_explanation(first)
     assert rows[0] == (
         e.name,
         e.credit_code,

@@ -8,7 +8,14 @@
 from feidi.rules._engine import compile_rulebook
 from feidi.rules._evaluate import ENGINES, Engine, Evaluation, FirmData, evaluate
 from feidi.rules._layout import CONDITION, INDICATOR, RECORD_SCHEMA
-from feidi.rules._loader import RulebookError, available_rulebooks, load_rulebook, parse_rulebook
+from feidi.rules._loader import (
+    RulebookError,
+    RulebookSource,
+    available_rulebooks,
+    load_rulebook,
+    load_rulebook_source,
+    rulebook_source,
+)
 from feidi.rules._model import Rulebook, Tier
 from feidi.rules._paths import PATH_STEP
 from feidi.rules._titles import TitleGrant, review_due, title_grants
@@ -38,6 +45,7 @@ __all__ = [
     "IndicatorLine",
     "Rulebook",
     "RulebookError",
+    "RulebookSource",
     "Tier",
     "TitleGrant",
     "apply_changes",
@@ -48,10 +56,11 @@ __all__ = [
     "explain",
     "format_value",
     "load_rulebook",
+    "load_rulebook_source",
     "measure_name",
-    "parse_rulebook",
     "path_changes",
     "review_due",
+    "rulebook_source",
     "summary_line",
     "title_grants",
     "what_if",

@@ -8,7 +8,11 @@ condition nodes by id; ``replace_indicators``: scorecard indicators by id).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -44,7 +48,14 @@ from feidi.rules._model import (
 )
 from feidi.schema import Field
 
-__all__ = ["RulebookError", "available_rulebooks", "load_rulebook", "parse_rulebook"]
+__all__ = [
+    "RulebookError",
+    "RulebookSource",
+    "available_rulebooks",
+    "load_rulebook",
+    "load_rulebook_source",
+    "rulebook_source",
+]
 
 _OPS: tuple[Op, ...] = ("at_least", "at_most", "greater_than", "less_than")
 _MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)  # one list: the model's
@@ -52,6 +63,51 @@ _MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)  # one list: the model's
 
 class RulebookError(ValueError):
     """A rulebook file that cannot be used, with the file and the place in it."""
+
+
+#: The shared measure vocabulary's key in a :class:`RulebookSource`.
+MEASURES = "_measures"
+
+
+@dataclass(frozen=True)
+class RulebookSource:
+    """Everything a rulebook is made of, as text: its own YAML, every rulebook it ``extends``
+    (keyed by the reference used to reach it) and the shared measure vocabulary.
+
+    Self-contained: :func:`load_rulebook_source` needs nothing else, so a stored source
+    grades and explains exactly as it did when it was stored, whatever the shipped files
+    say today, and a rulebook can be authored as data (a policy written in the platform).
+    ``digest`` names the version: the same texts give the same digest.
+
+    Examples
+    --------
+    >>> src = rulebook_source("guangdong-2024")
+    >>> sorted(src.documents), src.root
+    (['_measures', 'guangdong-2024', 'miit-2022'], 'guangdong-2024')
+    >>> load_rulebook_source(src).tiers["specialized"].pass_mark
+    70.0
+    >>> len(src.digest), src.digest == rulebook_source("guangdong-2024").digest
+    (64, True)
+    """
+
+    root: str
+    documents: Mapping[str, str]
+
+    @property
+    def digest(self) -> str:
+        canonical = json.dumps(
+            {"root": self.root, "documents": dict(self.documents)},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"root": self.root, "documents": dict(self.documents)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RulebookSource:
+        return cls(root=str(data["root"]), documents=dict(data["documents"]))
 
 
 def _package_dir() -> Path:
@@ -63,37 +119,76 @@ def available_rulebooks() -> list[str]:
     return sorted(p.stem for p in _package_dir().glob("*.yaml") if not p.stem.startswith("_"))
 
 
+def _file_of(ref: str) -> Path:
+    """The file a reference names: a shipped rulebook id (``miit-2022``) or a path."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return path
+    path = _package_dir() / f"{ref}.yaml"
+    if not path.exists():
+        known = ", ".join(available_rulebooks())
+        raise RulebookError(
+            f"未知规则集 {ref!r}，可用：{known} / unknown rulebook {ref!r}; known: {known}"
+        )
+    return path
+
+
+def rulebook_source(ref: str) -> RulebookSource:
+    """The texts a shipped rulebook (by id) or a rulebook file (by path) is made of, as
+    they are now: the file, the ``extends`` chain, and the shared measures."""
+    documents: dict[str, str] = {MEASURES: (_package_dir() / "_measures.yaml").read_text("utf-8")}
+    reference: str | None = ref
+    while reference is not None:
+        if reference in documents:
+            raise RulebookError(f"{reference}: `extends` goes round in a circle")
+        text = _file_of(reference).read_text("utf-8")
+        documents[reference] = text
+        parent = _yaml(text, reference).get("extends")
+        reference = str(parent) if parent else None
+    return RulebookSource(root=ref, documents=documents)
+
+
 @cache
 def load_rulebook(ref: str) -> Rulebook:
     """Load a shipped rulebook by id (``miit-2022``) or any rulebook file by path."""
-    path = Path(ref)
-    if not (path.suffix in (".yaml", ".yml") and path.exists()):
-        path = _package_dir() / f"{ref}.yaml"
-        if not path.exists():
-            known = ", ".join(available_rulebooks())
-            raise RulebookError(
-                f"未知规则集 {ref!r}，可用：{known} / unknown rulebook {ref!r}; known: {known}"
-            )
-    return parse_rulebook(path)
+    return load_rulebook_source(rulebook_source(ref))
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def load_rulebook_source(source: RulebookSource) -> Rulebook:
+    """A rulebook from its texts (a stored version, or one authored as data)."""
+    return _load_source(source.digest, source)
+
+
+_LOADED: dict[str, Rulebook] = {}
+
+
+def _load_source(digest: str, source: RulebookSource) -> Rulebook:
+    # by digest: versions are immutable, so a stored version is parsed once per process
+    if digest not in _LOADED:
+        if MEASURES not in source.documents:
+            raise RulebookError("the rulebook source has no shared measures (_measures)")
+        shared = dict(_yaml(source.documents[MEASURES], "_measures.yaml").get("measures") or {})
+        _LOADED[digest] = _parse(source, source.root, shared, digest)
+    return _LOADED[digest]
+
+
+def _yaml(text: str, where: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RulebookError(f"{path}: not valid YAML: {exc}") from exc
+        raise RulebookError(f"{where}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise RulebookError(f"{path}: expected a mapping at the top")
+        raise RulebookError(f"{where}: expected a mapping at the top")
     return data
 
 
-def parse_rulebook(path: Path) -> Rulebook:
-    raw = _read_yaml(path)
-    where = path.name
-    base: Rulebook | None = load_rulebook(raw["extends"]) if raw.get("extends") else None
-    measures = (
-        dict(base.measures) if base else _parse_measures(_shared_measures(), "_measures.yaml")
-    )
+def _parse(source: RulebookSource, ref: str, shared: dict[str, Any], digest: str) -> Rulebook:
+    if ref not in source.documents:
+        raise RulebookError(f"the rulebook source has no document {ref!r}")
+    where = Path(ref).name if ref.endswith((".yaml", ".yml")) else f"{ref}.yaml"
+    raw = _yaml(source.documents[ref], where)
+    base = _parse(source, str(raw["extends"]), shared, digest) if raw.get("extends") else None
+    measures = dict(base.measures) if base else _parse_measures(shared, "_measures.yaml")
     measures.update(_parse_measures(raw.get("measures", {}), where))
     inputs = tuple(base.inputs if base else ()) + tuple(
         _parse_input(d, f"{where}: inputs[{i}]") for i, d in enumerate(raw.get("inputs", []))
@@ -123,18 +218,13 @@ def parse_rulebook(path: Path) -> Rulebook:
             inputs=inputs,
             extends=raw.get("extends"),
             dates_confirmed=bool(raw.get("dates_confirmed", True)),
-            source_file=str(path),
+            source_file=where,
+            digest=digest,
         )
     except KeyError as exc:
         raise RulebookError(f"{where}: missing key {exc}") from exc
     _check(book, where)
     return book
-
-
-@cache
-def _shared_measures() -> dict[str, Any]:
-    data = _read_yaml(_package_dir() / "_measures.yaml")
-    return dict(data["measures"])
 
 
 def _date(value: Any, ctx: str) -> date:

@@ -222,6 +222,8 @@ class Rulebook:
     extends: str | None = None
     dates_confirmed: bool = True
     source_file: str = ""
+    #: The version it was read from (``RulebookSource.digest``): what a stored result names.
+    digest: str = ""
 
     def in_force(self, as_of: date) -> bool:
         return self.effective_from <= as_of and (

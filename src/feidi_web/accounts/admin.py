@@ -20,13 +20,14 @@ def _own_password_change(request: HttpRequest, extra_context: object = None):
     return redirect("accounts:password_change")
 
 
-admin.site.password_change = _own_password_change
+# replaced on the default site's instance, deliberately (mypy refuses assigning to a method)
+admin.site.password_change = _own_password_change  # type: ignore[method-assign]
 
 
 @admin.register(User)
 class FeidiUserAdmin(UserAdmin):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),  # never None for UserAdmin; the stubs allow it
         ("Feidi", {"fields": ("role", "division_code", "enterprise", "must_change_password")}),
     )
     list_display = ("username", "role", "division_code", "enterprise", "is_active")

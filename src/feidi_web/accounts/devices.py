@@ -20,6 +20,13 @@ from django.http import HttpRequest
 COOKIE_NAME = "feidi_device"
 COOKIE_SALT = "feidi_web.accounts.device"
 
+#: What this module and ``middleware.DeviceCookieMiddleware`` leave on a request, by name
+#: (``HttpRequest`` declares no such attributes): the browser's device id, the id the
+#: middleware is to send, and that the request passed through the middleware.
+DEVICE_ID_ATTR = "_feidi_device_id"
+DEVICE_ISSUE_ATTR = "_feidi_device_issue"
+THROUGH_MIDDLEWARE_ATTR = "_feidi_device_middleware"
+
 
 def device_lifetime() -> timedelta:
     return timedelta(days=settings.FEIDI_TRUSTED_DEVICE_DAYS)
@@ -27,22 +34,24 @@ def device_lifetime() -> timedelta:
 
 def device_id(request: HttpRequest) -> str:
     """The browser's device id from its signed cookie; "" when absent, forged or too old."""
-    if not hasattr(request, "_feidi_device_id"):
-        request._feidi_device_id = request.get_signed_cookie(
-            COOKIE_NAME,
-            default="",
-            salt=COOKIE_SALT,
-            max_age=device_lifetime().total_seconds(),
+    device: str | None = getattr(request, DEVICE_ID_ATTR, None)  # read once per request
+    if device is None:
+        device = (
+            request.get_signed_cookie(
+                COOKIE_NAME, default="", salt=COOKIE_SALT, max_age=device_lifetime()
+            )
+            or ""  # never None with this default; Django's stubs allow it
         )
-    return request._feidi_device_id
+        setattr(request, DEVICE_ID_ATTR, device)
+    return device
 
 
 def issue_device_cookie(request: HttpRequest, device: str) -> bool:
     """Ask the middleware to (re)send ``device`` as this browser's cookie. False when the
     request did not pass through the middleware (e.g. ``Client.force_login`` in tests):
     there is no response to carry the cookie, so nothing should be trusted."""
-    if not getattr(request, "_feidi_device_middleware", False):
+    if not getattr(request, THROUGH_MIDDLEWARE_ATTR, False):
         return False
-    request._feidi_device_issue = device
-    request._feidi_device_id = device
+    setattr(request, DEVICE_ISSUE_ATTR, device)
+    setattr(request, DEVICE_ID_ATTR, device)
     return True

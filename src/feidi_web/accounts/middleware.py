@@ -16,7 +16,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from feidi_web.accounts.devices import COOKIE_NAME, COOKIE_SALT, device_lifetime
+from feidi_web.accounts.devices import (
+    COOKIE_NAME,
+    COOKIE_SALT,
+    DEVICE_ISSUE_ATTR,
+    THROUGH_MIDDLEWARE_ATTR,
+    device_lifetime,
+)
+from feidi_web.accounts.throttle import LOGIN_REFUSAL_ATTR
 
 
 class DeviceCookieMiddleware:
@@ -26,9 +33,9 @@ class DeviceCookieMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request._feidi_device_middleware = True
+        setattr(request, THROUGH_MIDDLEWARE_ATTR, True)
         response = self.get_response(request)
-        device = getattr(request, "_feidi_device_issue", None)
+        device = getattr(request, DEVICE_ISSUE_ATTR, None)
         if device:
             response.set_signed_cookie(
                 COOKIE_NAME,
@@ -39,7 +46,7 @@ class DeviceCookieMiddleware:
                 samesite="Lax",
                 secure=settings.SESSION_COOKIE_SECURE,
             )
-        if getattr(request, "login_refusal", None) is not None and response.status_code == 200:
+        if getattr(request, LOGIN_REFUSAL_ATTR, None) is not None and response.status_code == 200:
             response.status_code = 429  # the log-in page, showing why: Too Many Requests
         return response
 

@@ -12,6 +12,7 @@ from feidi_web.accounts.devices import device_id, issue_device_cookie
 from feidi_web.accounts.models import TrustedDevice, User
 from feidi_web.accounts.network import client_address
 from feidi_web.accounts.services import login_failure_record, trusted_device_trust
+from feidi_web.accounts.throttle import LOGIN_REFUSAL_ATTR
 
 
 @receiver(user_login_failed, dispatch_uid="feidi_accounts_count_failure")
@@ -19,7 +20,7 @@ def count_failure(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     """Record a failed log-in — unless the throttle refused it (a refusal is not a guess)."""
-    if request is None or getattr(request, "login_refusal", None) is not None:
+    if request is None or getattr(request, LOGIN_REFUSAL_ATTR, None) is not None:
         return
     login_failure_record(
         username=str(credentials.get(User.USERNAME_FIELD) or ""),

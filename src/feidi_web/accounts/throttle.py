@@ -52,6 +52,9 @@ from feidi_web.accounts.network import client_address
 
 Reason = Literal["device", "address", "account"]
 
+#: The request attribute a refused log-in leaves (a ``Refusal``; ``HttpRequest`` declares none).
+LOGIN_REFUSAL_ATTR = "login_refusal"
+
 
 def username_key(username: str) -> str:
     """How a typed username is counted: NFKC, trimmed, case-folded, so "Admin " and
@@ -189,7 +192,7 @@ class ThrottleBackend:
             return None
         refusal = refusal_for_request(request, username)
         if refusal is not None:
-            request.login_refusal = refusal
+            setattr(request, LOGIN_REFUSAL_ATTR, refusal)
             raise PermissionDenied
         return None
 
@@ -207,7 +210,7 @@ class ThrottledLoginFormMixin:
         try:
             return super().clean()  # type: ignore[misc]
         except ValidationError:
-            refusal = getattr(self.request, "login_refusal", None)  # type: ignore[attr-defined]
+            refusal = getattr(self.request, LOGIN_REFUSAL_ATTR, None)  # type: ignore[attr-defined]
             if refusal is None:
                 raise
             self.refusal = refusal

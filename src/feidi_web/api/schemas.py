@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, Strict, create_model
@@ -124,7 +124,11 @@ def _year_changes_model() -> type[Schema]:
     return create_model("FiscalYearChanges", __base__=_Strict, **fields)
 
 
-FiscalYearChanges = _year_changes_model()
+if TYPE_CHECKING:
+    # made at run time by create_model: to the type checker, a Schema of fields it cannot see
+    FiscalYearChanges: TypeAlias = Schema
+else:
+    FiscalYearChanges = _year_changes_model()
 FiscalYearChanges.__doc__ = (
     "The figures to change; fields left out stay as they are. Every value is checked by the "
     "same rules as an imported file."

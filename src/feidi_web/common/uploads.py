@@ -36,7 +36,7 @@ class BoundedUploadHandler(FileUploadHandler):
         input_data: Any,
         META: dict[str, Any],
         content_length: int,
-        boundary: bytes,
+        boundary: str | bytes,  # bytes at run time; Django's stubs say str
         encoding: str | None = None,
     ) -> None:
         # Refusing here would abort the whole parse (even the CSRF token field before the

@@ -8,11 +8,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from feidi_web.accounts.models import Role
+from feidi_web.common.http import AuthedRequest
 
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Each role lands where its work is."""
     if request.user.role == Role.ENTERPRISE:
         return redirect("portal:home")

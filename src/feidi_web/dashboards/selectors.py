@@ -12,8 +12,10 @@ the one before it the *previous* run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from django.db.models import (
     Case,
@@ -129,7 +131,7 @@ def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
     )
 
 
-def _visible_ids(user: User) -> QuerySet[Enterprise]:
+def _visible_ids(user: User) -> QuerySet[Enterprise, Mapping[str, object]]:
     return Enterprise.objects.filter(enterprise_scope(user)).values("id")
 
 
@@ -249,7 +251,7 @@ def _candidates(latest_records: QuerySet[EvaluationRecord]) -> dict[str, list[Ca
                 town=row["enterprise__town"],
                 score=row["score"],
                 pass_mark=row["pass_mark"],
-                gap=row["gap"],
+                gap=cast(float, row["gap"]),  # never None: gap__isnull=False above
             )
         )
     return out

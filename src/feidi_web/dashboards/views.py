@@ -10,13 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from feidi.rules import available_rulebooks
 from feidi_web.accounts.models import Role
+from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import tier_label
 from feidi_web.dashboards.selectors import LEVELS, NEAR_GAP, TIERS, Cockpit, cockpit_for_user
 from feidi_web.enterprises.permissions import require_staff_role
@@ -24,7 +25,7 @@ from feidi_web.enterprises.permissions import require_staff_role
 
 @login_required
 @require_GET
-def cockpit(request: HttpRequest) -> HttpResponse:
+def cockpit(request: AuthedRequest) -> HttpResponse:
     require_staff_role(request.user)
     default = settings.FEIDI_DEFAULT_RULEBOOK
     rulebook = request.GET.get("rulebook") or default
@@ -104,7 +105,7 @@ def _matrix(data: Cockpit) -> tuple[dict[str, Any], dict[str, int]]:
     levels = range(len(LEVELS))
     rows = []
     for b in levels:
-        cells = [
+        cells: list[dict[str, Any]] = [
             {"to": LEVELS[a], "n": data.movement.get((b, a), 0), "kind": _kind(b, a)}
             for a in levels
         ]

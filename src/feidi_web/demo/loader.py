@@ -101,10 +101,13 @@ def load_demo(
 
 def _showcase_firm() -> Enterprise:
     """A local firm with figures in every year: the enterprise account's own firm."""
-    return (
+    firm = (
         Enterprise.objects.filter(enclave=False, region_code=LOCAL_REGION)
         .exclude(name="")
         .order_by("credit_code")
         .first()
         or Enterprise.objects.order_by("credit_code").first()
     )
+    if firm is None:  # cannot happen after the import above
+        raise RuntimeError("the demo import left no enterprise for the firm account")
+    return firm

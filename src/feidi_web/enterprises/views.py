@@ -7,12 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feidi_web.common.conflicts import EditConflict
+from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import core_lang, field_label
 from feidi_web.common.uploads import upload_too_large_message
 from feidi_web.enterprises import services
@@ -28,7 +29,7 @@ from feidi_web.enterprises.permissions import (
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fiscal_year_edit(request: HttpRequest, credit_code: str, year: int) -> HttpResponse:
+def fiscal_year_edit(request: AuthedRequest, credit_code: str, year: int) -> HttpResponse:
     require_registry_editor(request.user)
     enterprise = enterprise_get_for_user(request.user, credit_code)
     stored = enterprise.years.filter(year=year).first()
@@ -107,7 +108,7 @@ def _number(text: str | None) -> float | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthedRequest) -> HttpResponse:
     require_registry_editor(request.user)
     posted = request.method == "POST"
     form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
@@ -134,7 +135,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_detail(request: AuthedRequest, import_id: int) -> HttpResponse:
     require_registry_editor(request.user)
     imp = import_get_for_user(request.user, import_id)
     issues = imp.report.get("issues", [])
@@ -149,7 +150,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_commit_view(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_commit_view(request: AuthedRequest, import_id: int) -> HttpResponse:
     require_registry_editor(request.user)
     imp = import_get_for_user(request.user, import_id)
     try:

@@ -25,10 +25,35 @@ class RunStatus(models.TextChoices):
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
+class RulebookVersion(models.Model):
+    """The exact texts of a rulebook as a run graded with it (``feidi.rules.RulebookSource``):
+    its YAML, the rulebooks it extends and the shared measures. Runs keep pointing at it, so
+    their results are explained against these texts even after the shipped file changes.
+    Immutable; one row per digest."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    #: The rulebook's id (``miit-2022``) and names, for lists; the source is the truth.
+    rulebook = models.CharField(_("rulebook"), max_length=40)
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    source = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["rulebook", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.rulebook} ({self.digest[:12]})"
+
+
 class EvaluationRun(models.Model):
     """One grading of every enterprise in a jurisdiction on one rulebook at one as-of date."""
 
     rulebook = models.CharField(_("rulebook"), max_length=40)
+    #: The rulebook's texts as graded (null only for runs stored before versions existed).
+    version = models.ForeignKey(
+        RulebookVersion, on_delete=models.PROTECT, related_name="runs", null=True
+    )
     as_of = models.DateField(_("as of"))
     #: The division graded ('' = the whole registry, for a system administrator).
     jurisdiction_code = models.CharField(max_length=6, blank=True)

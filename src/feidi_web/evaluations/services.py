@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feidi.io import Dataset
-from feidi.rules import available_rulebooks, evaluate, load_rulebook
+from feidi.rules import available_rulebooks, evaluate
 from feidi_web.accounts.models import Role, User
 from feidi_web.enterprises.codec import jsonable
 from feidi_web.enterprises.models import Enterprise
@@ -26,6 +26,7 @@ from feidi_web.enterprises.permissions import in_jurisdiction, require_staff_rol
 from feidi_web.enterprises.selectors import dataset_for
 from feidi_web.evaluations.models import ACTIVE, EvaluationRecord, EvaluationRun, RunStatus
 from feidi_web.evaluations.permissions import require_run_manager
+from feidi_web.evaluations.versions import rulebook_of, version_for
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ class RunAbandoned(Exception):
 def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> tuple[EvaluationRun, bool]:
     """Queue an evaluation of every firm the actor is responsible for.
 
-    Returns ``(run, created)``: when the same evaluation (rulebook, as-of date, division) is
-    already waiting or running, that run is returned instead of queueing a second one. A user
+    The rulebook's texts are stored with the run (``evaluations.versions``): it grades, and its
+    results are explained, with exactly those. Returns ``(run, created)``: when the same
+    evaluation (rulebook version, as-of date, division) is already waiting or running, that run is returned instead of queueing a second one. A user
     may have at most FEIDI_RUNS_PER_USER runs waiting or running.
     """
     require_staff_role(actor)
@@ -58,6 +60,7 @@ def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> tuple[E
             % {"d": as_of, "lo": AS_OF_MIN, "hi": AS_OF_MAX}
         )
     jurisdiction = "" if actor.role == Role.ADMIN else actor.division_code
+    version = version_for(rulebook)
     with transaction.atomic():
         # Serialises concurrent starts by the same user (SQLite: the write lock; PostgreSQL:
         # the user's row), so a double click cannot queue the same run twice.
@@ -72,7 +75,7 @@ def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> tuple[E
                 r
                 for r in EvaluationRun.objects.filter(
                     status__in=ACTIVE,
-                    rulebook=rulebook,
+                    version=version,
                     as_of=as_of,
                     jurisdiction_code=jurisdiction,
                 )
@@ -91,7 +94,11 @@ def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> tuple[E
                 % {"n": len(active)}
             )
         run = EvaluationRun.objects.create(
-            rulebook=rulebook, as_of=as_of, jurisdiction_code=jurisdiction, created_by=actor
+            rulebook=rulebook,
+            version=version,
+            as_of=as_of,
+            jurisdiction_code=jurisdiction,
+            created_by=actor,
         )
         _enqueue(run)
     return run, True
@@ -165,7 +172,11 @@ def _claim(run_id: int) -> EvaluationRun | None:
         if not taken:
             return None
         EvaluationRecord.objects.filter(run_id=run_id).delete()  # a retried run starts clean
-    return EvaluationRun.objects.get(pk=run_id)
+        run = EvaluationRun.objects.get(pk=run_id)
+        if run.version_id is None:  # made without the service (a script): version it now
+            run.version = version_for(run.rulebook)
+            run.save(update_fields=["version"])
+    return run
 
 
 def _beat(run: EvaluationRun, **fields: object) -> None:
@@ -189,7 +200,7 @@ def evaluation_run_execute(*, run_id: int) -> EvaluationRun:
     if run is None:
         return EvaluationRun.objects.get(pk=run_id)
     try:
-        book = load_rulebook(run.rulebook)
+        book = rulebook_of(run)  # the texts stored when the run was asked for
         enterprises = _run_enterprises(run)
         data = dataset_for(enterprises)
         ids = dict(enterprises.values_list("credit_code", "id"))

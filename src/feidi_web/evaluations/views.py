@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feidi.rules import available_rulebooks
+from feidi_web.common.http import AuthedRequest
 from feidi_web.enterprises.permissions import require_staff_role
 from feidi_web.evaluations import selectors, services
 from feidi_web.evaluations.permissions import can_manage_run
@@ -24,12 +28,14 @@ class RunForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rulebook"].choices = [(b, b) for b in available_rulebooks()]
+        cast(forms.ChoiceField, self.fields["rulebook"]).choices = [
+            (b, b) for b in available_rulebooks()
+        ]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: AuthedRequest) -> HttpResponse:
     require_staff_role(request.user)
     can_run = request.user.is_registry_editor
     form = RunForm(
@@ -58,7 +64,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _tier_counts(request: HttpRequest, run) -> list[dict]:
+def _tier_counts(request: AuthedRequest, run) -> list[Mapping[str, Any]]:
     rows = (
         selectors.records_for_user(request.user, run)
         .values("tier")
@@ -74,7 +80,7 @@ def _tier_counts(request: HttpRequest, run) -> list[dict]:
 
 @login_required
 @require_GET
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
     require_staff_role(request.user)
     run = selectors.run_get_for_user(request.user, run_id)
     return render(
@@ -90,7 +96,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_progress(request: AuthedRequest, run_id: int) -> HttpResponse:
     """The progress fragment the run page polls; it stops polling once the run has ended."""
     require_staff_role(request.user)
     run = selectors.run_get_for_user(request.user, run_id)
@@ -107,7 +113,7 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_cancel(request: AuthedRequest, run_id: int) -> HttpResponse:
     require_staff_role(request.user)
     run = selectors.run_get_for_user(request.user, run_id)
     try:
@@ -121,7 +127,7 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_retry(request: AuthedRequest, run_id: int) -> HttpResponse:
     require_staff_role(request.user)
     run = selectors.run_get_for_user(request.user, run_id)
     try:

@@ -1,19 +1,15 @@
-"""Stored records → the core's structured explanation, in the page's language."""
+"""Stored records → the core's structured explanation, in the page's language, against the
+rulebook exactly as the record's run graded with it (``evaluations.versions``)."""
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
-from feidi.rules import Explanation, Rulebook, explain, load_rulebook
+from feidi.rules import Explanation, explain
 from feidi_web.common.lang import core_lang
 from feidi_web.enterprises.codec import restore
+from feidi_web.evaluations.models import EvaluationRecord
+from feidi_web.evaluations.versions import rulebook_of_record
 
 
-@cache
-def rulebook(book_id: str) -> Rulebook:
-    return load_rulebook(book_id)
-
-
-def record_explanation(record: dict[str, Any]) -> Explanation:
-    return explain(rulebook(record["rulebook"]), restore(record), core_lang())
+def record_explanation(record: EvaluationRecord) -> Explanation:
+    """Why the record's verdict is what it is (``record.run`` should be fetched with it)."""
+    return explain(rulebook_of_record(record), restore(record.record), core_lang())

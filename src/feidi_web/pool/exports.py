@@ -72,7 +72,7 @@ def pool_rows(records: Iterable[EvaluationRecord]) -> list[PoolRow]:
     rows = []
     for rec in records:
         e = rec.enterprise
-        ex = record_explanation(rec.record)
+        ex = record_explanation(rec)
         rows.append(
             PoolRow(
                 name=e.name,

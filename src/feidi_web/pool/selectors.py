@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
@@ -99,7 +100,7 @@ def pool_records(user: User, run: EvaluationRun, f: PoolFilter) -> QuerySet[Eval
         passing_lower = run.records.filter(tier=lower, verdict=Verdict.PASS)
         qs = qs.filter(enterprise_id__in=passing_lower.values("enterprise_id"))
     return (
-        qs.select_related("enterprise")
+        qs.select_related("enterprise", "run")
         .defer("enterprise__profile", "enterprise__name_initials")
         .order_by(
             F("gap").asc(nulls_last=True),
@@ -126,7 +127,8 @@ def pool_counts(user: User, run: EvaluationRun, f: PoolFilter) -> list[TierCount
             no_gap=Count("id", filter=not_pass & Q(gap__isnull=True)),
         )
     )
-    found = {r.pop("tier"): r for r in rows}
+    # each row a plain dict, its tier popped off (the plugin types .values() rows as TypedDicts)
+    found = {r.pop("tier"): r for r in cast("QuerySet[EvaluationRecord, dict[str, Any]]", rows)}
     tiers = [*TITLE_LEVELS, *sorted(t for t in found if t not in TITLE_LEVELS)]
     return [TierCount(t, **found.get(t, {})) for t in tiers]
 
@@ -168,6 +170,7 @@ def pool_for_user(
 ) -> Pool:
     """The pool from the chosen run (``run_id``, 404 unless finished and visible) or else the
     newest finished run of ``rulebook`` (default ``settings.FEIDI_DEFAULT_RULEBOOK``)."""
+    run: EvaluationRun | None
     if run_id is not None:
         run = run_get_for_user(user, run_id)
         if run.status != RunStatus.DONE:

@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from feidi.schema import TITLE_LEVELS
+from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import tier_label
 from feidi_web.enterprises.permissions import require_staff_role
 from feidi_web.pool import exports
@@ -19,7 +20,7 @@ from feidi_web.pool.selectors import Pool, pool_for_user
 PAGE_SIZE = 50
 
 
-def _pool(request: HttpRequest) -> tuple[PoolFilterForm, Pool]:
+def _pool(request: AuthedRequest) -> tuple[PoolFilterForm, Pool]:
     require_staff_role(request.user)
     form = PoolFilterForm(request.GET)
     pool = pool_for_user(
@@ -43,7 +44,7 @@ def _export_query(request: HttpRequest, pool: Pool) -> str:
 
 @login_required
 @require_GET
-def pool(request: HttpRequest) -> HttpResponse:
+def pool(request: AuthedRequest) -> HttpResponse:
     form, pool = _pool(request)
     page = Paginator(pool.records, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
@@ -78,7 +79,7 @@ def _download(data: bytes, content_type: str, pool: Pool, suffix: str) -> HttpRe
 
 @login_required
 @require_GET
-def pool_export_xlsx(request: HttpRequest) -> HttpResponse:
+def pool_export_xlsx(request: AuthedRequest) -> HttpResponse:
     _form, pool = _pool(request)
     rows = exports.pool_rows(pool.records.iterator(chunk_size=1000))
     return _download(exports.pool_xlsx(pool, rows), exports.XLSX_TYPE, pool, ".xlsx")
@@ -86,7 +87,7 @@ def pool_export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def pool_export_pdf(request: HttpRequest) -> HttpResponse:
+def pool_export_pdf(request: AuthedRequest) -> HttpResponse:
     _form, pool = _pool(request)
     rows = exports.pool_rows(pool.records.iterator(chunk_size=1000))
     return _download(exports.pool_pdf(pool, rows), exports.PDF_TYPE, pool, ".pdf")

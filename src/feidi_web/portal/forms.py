@@ -16,7 +16,7 @@ import contextlib
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -68,7 +68,8 @@ class FigureInput(forms.TextInput):
 class FigureField(forms.FloatField):
     widget = FigureInput
 
-    def to_python(self, value: Any) -> float | None:
+    # float, as Django's FloatField returns (its stubs, too, override IntegerField's int here)
+    def to_python(self, value: Any) -> float | None:  # type: ignore[override]
         return super().to_python(_strip_number(value))
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
@@ -121,6 +122,12 @@ def _enum_label(spec: Field, value: str, lang: str) -> str:
     return aliases[0] if lang == "zh" and aliases else value.replace("_", " ")
 
 
+def _count_bound(bound: float | None) -> int | None:
+    """A count field's bound as given: the schema types bounds as floats, but a count's are
+    whole numbers (written as ints), which is what Django's stubs ask of ``IntegerField``."""
+    return cast("int | None", bound)
+
+
 def _firm_field(spec: Field, lang: str) -> forms.Field:
     """The widget for one firm field, by its schema kind."""
     label = field_label(spec.name)
@@ -135,11 +142,11 @@ def _firm_field(spec: Field, lang: str) -> forms.Field:
             choices=[("", _("none")), ("50", _("top 50")), ("500", _("top 500"))], **common
         )
     if spec.kind == "rank":
-        f = CountField(min_value=1, help_text=_("empty = none"), **common)
+        f: forms.Field = CountField(min_value=1, help_text=_("empty = none"), **common)
         f.widget.attrs["placeholder"] = _("none")
         return f
     if spec.kind == "count":
-        f = CountField(min_value=spec.min, max_value=spec.max, **common)
+        f = CountField(min_value=_count_bound(spec.min), max_value=_count_bound(spec.max), **common)
     else:
         f = FigureField(min_value=spec.min, max_value=spec.max, **common)
     f.widget.attrs["placeholder"] = _("unknown")
@@ -149,7 +156,10 @@ def _firm_field(spec: Field, lang: str) -> forms.Field:
 def _year_field(spec: Field, label: str) -> forms.Field:
     if spec.kind == "count":
         f: forms.Field = CountField(
-            label=label, required=False, min_value=spec.min, max_value=spec.max
+            label=label,
+            required=False,
+            min_value=_count_bound(spec.min),
+            max_value=_count_bound(spec.max),
         )
     else:
         f = FigureField(label=label, required=False, min_value=spec.min, max_value=spec.max)
@@ -253,7 +263,9 @@ class SelfAssessmentForm(forms.Form):
                     data[name] = initial[name].isoformat() if name == "as_of" else book_id
         super().__init__(data, initial=initial, **kwargs)
         self.fields.update(extra)
-        self.fields["rulebook"].choices = [(b, rulebook_label(b)) for b in books]
+        cast(forms.ChoiceField, self.fields["rulebook"]).choices = [
+            (b, rulebook_label(b)) for b in books
+        ]
         self._baseline_initial = initial
         for f in self.fields.values():
             select = isinstance(f.widget, forms.Select)

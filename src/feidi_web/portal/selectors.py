@@ -150,10 +150,7 @@ def latest_stored(enterprise: Enterprise) -> StoredResult:
     order = [t for t in TITLE_LEVELS if t in latest] + sorted(set(latest) - set(TITLE_LEVELS))
     return StoredResult(
         newest,
-        [
-            StoredVerdict(t, tier_label(t), latest[t], record_explanation(latest[t].record))
-            for t in order
-        ],
+        [StoredVerdict(t, tier_label(t), latest[t], record_explanation(latest[t])) for t in order],
     )
 
 

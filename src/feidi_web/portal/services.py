@@ -19,13 +19,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from feidi.io import InputError, dataset_from_frame
-from feidi.rules import Explanation, apply_changes, available_rulebooks, explain, what_if
+from feidi.rules import (
+    Explanation,
+    apply_changes,
+    available_rulebooks,
+    explain,
+    load_rulebook,
+    what_if,
+)
 from feidi.schema import FIELDS_BY_NAME, YEAR_FIELDS
 from feidi_web.accounts.models import User
 from feidi_web.common.lang import core_lang, tier_label
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.selectors import dataset_for
-from feidi_web.evaluations.wording import rulebook as cached_rulebook
 from feidi_web.portal.selectors import (
     StoredVerdict,
     input_label,
@@ -100,7 +106,7 @@ def self_assessment_run(
         raise ValidationError({"rulebook": [_("Unknown rulebook %(r)s") % {"r": rulebook}]})
     if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
         raise ValidationError({"as_of": [_("The as-of date %(d)s is out of range") % {"d": as_of}]})
-    book = cached_rulebook(rulebook)
+    book = load_rulebook(rulebook)  # a what-if is graded by today's rules
     code = enterprise.credit_code
     data = dataset_for(Enterprise.objects.filter(pk=enterprise.pk))
     try:

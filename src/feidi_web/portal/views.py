@@ -7,18 +7,19 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from feidi_web.common.http import AuthedRequest
 from feidi_web.portal import selectors, services
 from feidi_web.portal.forms import SelfAssessmentForm
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     enterprise = selectors.portal_enterprise(request.user)  # 403 for every other role
     form = SelfAssessmentForm(
         request.POST if request.method == "POST" else None,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from feidi.rules import title_grants
 from feidi.schema import FIELDS, TITLE_LEVELS
 from feidi_web.accounts.models import Role
+from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import core_lang, field_label, tier_label
 from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises import selectors
@@ -29,7 +30,7 @@ PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: AuthedRequest) -> HttpResponse:
     require_staff_role(request.user)
     form = RegistrySearchForm(request.GET or None)
     f = form.cleaned_data if form.is_valid() else {}
@@ -50,13 +51,13 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         qs.only("credit_code", "name", "town", "industry_code", "region_code", "enclave"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    top = {}
+    top: dict[int, str] = {}
     if run is not None:
         # the highest tier each listed firm passes, in one query
-        rows = run.records.filter(
+        passes = run.records.filter(
             enterprise_id__in=[e.pk for e in page], verdict="pass"
         ).values_list("enterprise_id", "tier")
-        for eid, t in rows:
+        for eid, t in passes:
             if eid not in top or TITLE_LEVELS.index(t) > TITLE_LEVELS.index(top[eid]):
                 top[eid] = t
     rows = [(e, tier_label(top[e.pk]) if e.pk in top else "") for e in page]
@@ -81,7 +82,7 @@ def _figure_table(enterprise) -> tuple[list[int], list[tuple[str, list]]]:
 
 @login_required
 @require_GET
-def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
+def enterprise_detail(request: AuthedRequest, credit_code: str) -> HttpResponse:
     enterprise = enterprise_get_for_user(request.user, credit_code)
     if request.user.role == Role.ENTERPRISE:
         return redirect("portal:home")
@@ -96,7 +97,7 @@ def enterprise_detail(request: HttpRequest, credit_code: str) -> HttpResponse:
             "tier": tier_label(t),
             "code": t,
             "record": latest[t],
-            "explanation": record_explanation(latest[t].record),
+            "explanation": record_explanation(latest[t]),
         }
         for t in TITLE_LEVELS
         if t in latest

@@ -34,7 +34,8 @@ class Command(BaseCommand):
         name = name.strip()
         if not name:
             raise CommandError("--name must not be empty")
-        if len(name) > ApiToken._meta.get_field("name").max_length:
+        max_length = ApiToken._meta.get_field("name").max_length
+        if max_length is not None and len(name) > max_length:
             raise CommandError("--name is too long (100 characters at most)")
         if days is not None and not 1 <= days <= API_TOKEN_MAX_DAYS:
             raise CommandError(f"--days must be between 1 and {API_TOKEN_MAX_DAYS}")
