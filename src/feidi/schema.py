@@ -65,6 +65,28 @@ class Field:
     #: Longest text (in characters) of a ``str`` or ``code`` field, checked as an input error:
     #: the length of the database column a store keeps it in (``None`` = unlimited).
     max_chars: int | None = None
+    #: English names of ``values`` (``below_city`` → "below city level"); Chinese uses the
+    #: first alias. Without one, the key is shown with spaces for underscores.
+    labels_en: dict[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str) -> str:
+        """The field's name in ``lang`` ("zh" or "en"), without the unit an English header
+        carries: 研发费用 / R&D expense."""
+        if lang == "zh":
+            return self.zh
+        return (self.en or self.name.replace("_", " ")).split(" (")[0]
+
+    def value_label(self, key: str, lang: str) -> str:
+        """One category of an ``enum`` / ``flags`` / ``titles`` field in ``lang``.
+
+        >>> FIELDS_BY_NAME["rd_institution"].value_label("below_city", "en")
+        'below city level'
+        >>> FIELDS_BY_NAME["rd_institution"].value_label("below_city", "zh")
+        '市级以下'
+        """
+        if lang == "zh" and self.values.get(key):
+            return self.values[key][0]
+        return self.labels_en.get(key) or key.replace("_", " ")
 
 
 HONORS: dict[str, tuple[str, ...]] = {
@@ -102,9 +124,36 @@ PRODUCT_FIELDS_2022: dict[str, tuple[str, ...]] = {
     "foundation": ("工业六基", "中华老字号", "服务龙头", "基础领域"),
     "other": ("其他",),
 }
+#: English names of the categories above, for English pages and reports.
+LABELS_EN: dict[str, dict[str, str]] = {
+    "honors": {
+        "high_tech": "High-tech enterprise",
+        "tech_innovation_demo": "Technology innovation demonstration enterprise",
+        "ip_advantage": "IP advantage enterprise",
+        "ip_demo": "IP demonstration enterprise",
+    },
+    "titles": {
+        "innovative": "Innovative SME",
+        "specialized": "Specialised and sophisticated SME",
+        "little_giant": "Little giant",
+    },
+    "rd_institution": {
+        "none": "none",
+        "below_city": "below city level",
+        "city": "city level",
+        "provincial": "provincial",
+        "national": "national",
+    },
+    "product_field_2022": {
+        "key_link": "key link (fills a gap, strengthens a chain)",
+        "foundation": "industrial foundation",
+        "other": "other",
+    },
+}
 
 
 def _f(name: str, zh: str, kind: Kind, scope: Scope, en: str, **kw: object) -> Field:
+    kw.setdefault("labels_en", LABELS_EN.get(name, {}))
     return Field(name=name, zh=zh, kind=kind, scope=scope, en=en, **kw)  # type: ignore[arg-type]
 
 

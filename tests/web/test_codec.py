@@ -9,6 +9,7 @@ import polars as pl
 from feidi.demo import generate_demo_city
 from feidi.io import dataset_from_frame
 from feidi_web.enterprises.codec import dataset_from_rows, from_json, to_json
+from feidi_web.enterprises.fields import extra_fields
 
 
 def test_rank_none_and_enum_none_survive_the_round_trip():
@@ -35,7 +36,13 @@ def test_dataset_from_rows_equals_the_core_dataset():
             for r in data.financials.iter_rows(named=True)
         ),
     )
-    assert rebuilt.firms.equals(data.firms.select(rebuilt.firms.columns))
+    assert rebuilt.firms.select(data.firms.columns).equals(data.firms)
+    # the registry also keeps the inputs a province adds (山东): none in this file
+    added = set(rebuilt.firms.columns) - set(data.firms.columns)
+    assert added == {f.name for f in extra_fields()}
+    assert rebuilt.firms.select(pl.col(sorted(added)).is_null().all()).row(0) == (True,) * len(
+        added
+    )
     assert rebuilt.financials.sort("credit_code", "year").equals(
         data.financials.sort("credit_code", "year")
     )

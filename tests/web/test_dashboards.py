@@ -209,8 +209,8 @@ def test_cockpit_page_labels_are_translated_on_the_server(
     assert payload["byYear"]["title"] == "Firms passing each tier, by as-of date"
     assert [s["name"] for s in payload["byYear"]["series"]] == [
         "Innovative SME",
-        "Specialised SME (专精特新)",
-        "Little Giant (小巨人)",
+        "Specialised and sophisticated SME (SRDI)",
+        "Little giant SRDI enterprise",
     ]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     body = client.get("/cockpit/").content.decode()

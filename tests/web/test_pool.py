@@ -255,7 +255,8 @@ def test_pool_xlsx_export_rows_equal_the_filtered_list(client, staff_user, grade
     ws, header, rows = sheet_rows(r.content)
     assert ws["A1"].value == "Cultivation pool: Innovative SME"
     assert ws["A2"].value == (
-        f"Rulebook miit-2022, as of 2026-06-30 (evaluation #{graded_city.pk}) · Scope: 320581 常熟市"
+        "Rulebook Interim Measures for the Tiered Cultivation of Quality SMEs (MIIT 2022), "
+        f"as of 2026-06-30 (evaluation #{graded_city.pk}) · Scope: 320581 常熟市"
     )
     assert ws["A3"].value == (
         "Filter: within 10 points of the pass mark; "

@@ -11,7 +11,6 @@ import pytest
 from feidi.rules import _loader, rulebook_source
 from feidi_web.evaluations.models import EvaluationRun, RulebookVersion
 from feidi_web.evaluations.services import evaluation_run_create, evaluation_run_execute
-from feidi_web.evaluations.versions import _rulebook_of_version
 
 
 @pytest.fixture
@@ -25,10 +24,8 @@ def files_changed_today(monkeypatch, tmp_path):
         (tmp_path / f.name).write_text(text, "utf-8")
     monkeypatch.setattr(_loader, "_package_dir", lambda: Path(tmp_path))
     _loader.load_rulebook.cache_clear()
-    _rulebook_of_version.cache_clear()
     yield
     _loader.load_rulebook.cache_clear()
-    _rulebook_of_version.cache_clear()
 
 
 def _digital_level_points(record) -> list:

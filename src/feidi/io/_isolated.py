@@ -32,6 +32,7 @@ from feidi.io._issues import InputReport, Issue, IssueLog
 from feidi.io._limits import ReadLimits
 from feidi.io._read_child import FRAMES, report_to_json
 from feidi.io._validate import Dataset
+from feidi.schema import Field
 
 __all__ = ["Isolation", "read_dataset_isolated", "report_from_json", "report_to_json"]
 
@@ -71,13 +72,14 @@ def read_dataset_isolated(
     file_name: str | None = None,
     limits: ReadLimits,
     isolation: Isolation = Isolation(),
+    extra_fields: tuple[Field, ...] = (),
 ) -> tuple[Dataset | None, InputReport]:
     """:func:`read_dataset` in a child process; never raises for anything in the file.
 
     Returns ``(dataset, report)`` — ``dataset`` is None when the report has errors, including
     the single error written when the child ran out of memory or time. ``file_name`` is the
     name the user knows the file by (an upload is stored under another name); every issue
-    carries it.
+    carries it. ``extra_fields``: as for :func:`read_dataset` (a province's own inputs).
 
     Examples
     --------
@@ -103,6 +105,7 @@ def read_dataset_isolated(
                 asdict(limits),
                 isolation.memory_bytes,
                 isolation.cpu_seconds,
+                extra_fields,
             ),
             daemon=True,
         )

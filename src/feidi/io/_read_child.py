@@ -15,6 +15,7 @@ from typing import Any
 from feidi.io._issues import InputError, InputReport
 from feidi.io._limits import ReadLimits
 from feidi.io._validate import Dataset, read_dataset
+from feidi.schema import Field
 
 #: The frames a clean read writes, in this order.
 FRAMES = ("firms", "financials", "firm_rows")
@@ -42,6 +43,7 @@ def main(
     limits: dict[str, int],
     memory_bytes: int,
     cpu_seconds: int,
+    extra_fields: tuple[Field, ...] = (),
 ) -> None:
     """Runs in the child: its own address-space and CPU limits first, then the read."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -49,7 +51,7 @@ def main(
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not dump gigabytes
     data: Dataset | None
     try:
-        data, report = read_dataset(source, limits=ReadLimits(**limits))
+        data, report = read_dataset(source, limits=ReadLimits(**limits), extra_fields=extra_fields)
     except InputError as exc:
         data, report = None, exc.report
     report = replace(

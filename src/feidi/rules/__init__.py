@@ -15,6 +15,7 @@ from feidi.rules._loader import (
     load_rulebook,
     load_rulebook_source,
     rulebook_source,
+    shipped_inputs,
 )
 from feidi.rules._model import Rulebook, Tier
 from feidi.rules._paths import PATH_STEP
@@ -61,6 +62,7 @@ __all__ = [
     "path_changes",
     "review_due",
     "rulebook_source",
+    "shipped_inputs",
     "summary_line",
     "title_grants",
     "what_if",

@@ -55,6 +55,7 @@ __all__ = [
     "load_rulebook",
     "load_rulebook_source",
     "rulebook_source",
+    "shipped_inputs",
 ]
 
 _OPS: tuple[Op, ...] = ("at_least", "at_most", "greater_than", "less_than")
@@ -146,6 +147,25 @@ def rulebook_source(ref: str) -> RulebookSource:
         parent = _yaml(text, reference).get("extends")
         reference = str(parent) if parent else None
     return RulebookSource(root=ref, documents=documents)
+
+
+@cache
+def shipped_inputs() -> tuple[Field, ...]:
+    """The input fields the shipped rulebooks add to the canonical ones (a province's own:
+    山东 ``sd_key_industry`` …), each once — what a store of firms should keep and a form
+    should offer so that every shipped rulebook can grade.
+
+    >>> [f.name for f in shipped_inputs()][:2]
+    ['sd_key_industry', 'sd_innovation_items']
+    """
+    found: dict[str, Field] = {}
+    for ref in available_rulebooks():
+        for f in load_rulebook(ref).inputs:
+            assert isinstance(f, Field)
+            if f.name in found and found[f.name] != f:
+                raise RulebookError(f"{ref}: input {f.name!r} is declared differently elsewhere")
+            found.setdefault(f.name, f)
+    return tuple(found.values())
 
 
 @cache
@@ -273,6 +293,7 @@ def _parse_input(d: dict[str, Any], ctx: str) -> Field:
             max=d.get("max"),
             en=str(d.get("en", "")),
             aliases=tuple(d.get("aliases", ())),
+            labels_en={str(k): str(v) for k, v in (d.get("labels_en") or {}).items()},
         )
     except KeyError as exc:
         raise RulebookError(f"{ctx}: missing key {exc}") from exc

@@ -32,17 +32,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
-from feidi.schema import TITLE_LEVELS
 from feidi_web.accounts.models import User
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import enterprise_scope
+from feidi_web.evaluations.ladder import Ladder, current_ladder, ladder_of
 from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus, Verdict
 from feidi_web.evaluations.selectors import records_for_user, runs_for_user
 
-#: The ladder, lowest first.
-TIERS: tuple[str, ...] = TITLE_LEVELS
-#: "Highest tier passed" of a firm: 0 = none, then the ladder (1 innovative … 3 little giant).
-LEVELS: tuple[str, ...] = ("none", *TIERS)
 #: A failing firm this many points or fewer short of the pass mark is a *near* candidate.
 NEAR_GAP = 5.0
 #: Candidates listed per tier.
@@ -64,6 +60,9 @@ class Candidate:
 @dataclass(frozen=True)
 class Cockpit:
     rulebook: str
+    #: The rulebook's tiers (as the latest run graded them): "highest tier passed" of a firm is
+    #: its rank on this ladder, 0 for none.
+    ladder: Ladder
     #: Rulebooks with at least one finished run in scope (for the rulebook picker).
     rulebooks: list[str]
     #: Firms in the user's scope (graded or not).
@@ -73,10 +72,10 @@ class Cockpit:
     #: as-of date → tier → firms passing it.
     passed_by_date: dict[date, dict[str, int]] = field(default_factory=dict)
     #: Latest run: tier → failing firms at most ``NEAR_GAP`` points short of its pass mark.
-    near: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
+    near: dict[str, int] = field(default_factory=dict)
     #: Latest run: distinct firms near at least one tier.
     near_firms: int = 0
-    #: Latest run: town → level (1..3, see ``LEVELS``) → firms whose highest tier it is.
+    #: Latest run: town → level (rank on ``ladder``) → firms whose highest tier it is.
     by_town: dict[str, dict[int, int]] = field(default_factory=dict)
     #: (level in the previous run, level in the latest run) → firms graded in both runs.
     movement: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -93,7 +92,7 @@ class Cockpit:
 
     def passed(self, run: EvaluationRun | None) -> dict[str, int]:
         counts = self.passed_by_date.get(run.as_of, {}) if run else {}
-        return {t: counts.get(t, 0) for t in TIERS}
+        return {t: counts.get(t, 0) for t in self.ladder.tiers}
 
 
 def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
@@ -102,7 +101,8 @@ def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
         runs_for_user(user)
         .filter(status=RunStatus.DONE)
         .order_by("-as_of", "-finished_at", "-id")
-        .only("id", "rulebook", "as_of", "finished_at")
+        .select_related("version")
+        .only("id", "rulebook", "as_of", "finished_at", "version")
     )
     firms = Enterprise.objects.filter(enterprise_scope(user)).count()
     newest_per_date: dict[date, EvaluationRun] = {}
@@ -112,22 +112,33 @@ def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
     runs = [newest_per_date[d] for d in sorted(newest_per_date)]
     rulebooks = sorted({run.rulebook for run in all_runs})
     if not runs:
-        return Cockpit(rulebook=rulebook, rulebooks=rulebooks, firms=firms, runs=[])
+        ladder = current_ladder(rulebook)
+        return Cockpit(
+            rulebook=rulebook,
+            ladder=ladder,
+            rulebooks=rulebooks,
+            firms=firms,
+            runs=[],
+            near=dict.fromkeys(ladder.tiers, 0),
+        )
     latest = runs[-1]
     previous = runs[-2] if len(runs) > 1 else None
+    ladder = ladder_of(latest)
+    tiers = ladder.tiers
     latest_records = records_for_user(user, latest)
-    near, near_firms = _near(latest_records)
+    near, near_firms = _near(latest_records, tiers)
     return Cockpit(
         rulebook=rulebook,
+        ladder=ladder,
         rulebooks=rulebooks,
         firms=firms,
         runs=runs,
-        passed_by_date=_passed(user, runs),
+        passed_by_date=_passed(user, runs, tiers),
         near=near,
         near_firms=near_firms,
-        by_town=_by_town(user, latest.pk),
-        movement=_movement(user, previous.pk if previous else None, latest.pk),
-        candidates=_candidates(latest_records),
+        by_town=_by_town(user, latest.pk, tiers),
+        movement=_movement(user, previous.pk if previous else None, latest.pk, tiers),
+        candidates=_candidates(latest_records, tiers),
     )
 
 
@@ -135,7 +146,9 @@ def _visible_ids(user: User) -> QuerySet[Enterprise, Mapping[str, object]]:
     return Enterprise.objects.filter(enterprise_scope(user)).values("id")
 
 
-def _passed(user: User, runs: list[EvaluationRun]) -> dict[date, dict[str, int]]:
+def _passed(
+    user: User, runs: list[EvaluationRun], tiers: tuple[str, ...]
+) -> dict[date, dict[str, int]]:
     """Passing firms per run and tier, in one grouped query (read off the run/tier/verdict
     index)."""
     date_of = {r.pk: r.as_of for r in runs}
@@ -143,7 +156,7 @@ def _passed(user: User, runs: list[EvaluationRun]) -> dict[date, dict[str, int]]
         EvaluationRecord.objects.filter(
             run_id__in=list(date_of),
             enterprise__in=_visible_ids(user),
-            tier__in=TIERS,
+            tier__in=tiers,
             verdict=Verdict.PASS,
         )
         .values("run_id", "tier")
@@ -156,39 +169,43 @@ def _passed(user: User, runs: list[EvaluationRun]) -> dict[date, dict[str, int]]
     return passed
 
 
-def _near(latest_records: QuerySet[EvaluationRecord]) -> tuple[dict[str, int], int]:
+def _near(
+    latest_records: QuerySet[EvaluationRecord], tiers: tuple[str, ...]
+) -> tuple[dict[str, int], int]:
     """Near candidates of the latest run: per tier, and distinct firms, in one query."""
-    agg = latest_records.filter(verdict=Verdict.FAIL, gap__lte=NEAR_GAP, tier__in=TIERS).aggregate(
+    agg = latest_records.filter(verdict=Verdict.FAIL, gap__lte=NEAR_GAP, tier__in=tiers).aggregate(
         firms=Count("enterprise_id", distinct=True),
-        **{t: Count("id", filter=Q(tier=t)) for t in TIERS},
+        **{t: Count("id", filter=Q(tier=t)) for t in tiers},
     )
-    return {t: int(agg[t]) for t in TIERS}, int(agg["firms"])
+    return {t: int(agg[t]) for t in tiers}, int(agg["firms"])
 
 
-_LEVEL = Case(
-    *(When(tier=t, then=Value(i)) for i, t in enumerate(LEVELS) if i),
-    default=Value(0),
-    output_field=IntegerField(),
-)
+def _level(tiers: tuple[str, ...]) -> Case:
+    """A record's tier as its rank on the ladder (1 = lowest)."""
+    return Case(
+        *(When(tier=t, then=Value(i)) for i, t in enumerate(tiers, start=1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
 
-def _level_in(run_id: int | None) -> Coalesce:
+def _level_in(run_id: int | None, tiers: tuple[str, ...]) -> Coalesce:
     """Per firm (outer ``Enterprise`` row): the highest tier passed in the run, 0 for none."""
     top = (
         EvaluationRecord.objects.filter(
             run_id=run_id, enterprise_id=OuterRef("pk"), verdict=Verdict.PASS
         )
-        .annotate(level=_LEVEL)
+        .annotate(level=_level(tiers))
         .order_by("-level")
         .values("level")[:1]
     )
     return Coalesce(Subquery(top, output_field=IntegerField()), Value(0))
 
 
-def _by_town(user: User, run_id: int) -> dict[str, dict[int, int]]:
+def _by_town(user: User, run_id: int, tiers: tuple[str, ...]) -> dict[str, dict[int, int]]:
     rows = (
         Enterprise.objects.filter(enterprise_scope(user))
-        .annotate(level=_level_in(run_id))
+        .annotate(level=_level_in(run_id, tiers))
         .filter(level__gt=0)
         .values("town", "level")
         .annotate(n=Count("id"))
@@ -200,7 +217,9 @@ def _by_town(user: User, run_id: int) -> dict[str, dict[int, int]]:
     return out
 
 
-def _movement(user: User, previous_id: int | None, latest_id: int) -> dict[tuple[int, int], int]:
+def _movement(
+    user: User, previous_id: int | None, latest_id: int, tiers: tuple[str, ...]
+) -> dict[tuple[int, int], int]:
     """Firms graded in both runs, grouped by (highest tier before, highest tier after).
 
     With a single run (``previous_id`` None) the query still runs and finds nothing, so the
@@ -211,7 +230,7 @@ def _movement(user: User, previous_id: int | None, latest_id: int) -> dict[tuple
         Enterprise.objects.filter(enterprise_scope(user))
         .filter(pk__in=in_run.filter(run_id=previous_id))
         .filter(pk__in=in_run.filter(run_id=latest_id))
-        .annotate(before=_level_in(previous_id), after=_level_in(latest_id))
+        .annotate(before=_level_in(previous_id, tiers), after=_level_in(latest_id, tiers))
         .values("before", "after")
         .annotate(n=Count("id"))
         .order_by()
@@ -219,10 +238,12 @@ def _movement(user: User, previous_id: int | None, latest_id: int) -> dict[tuple
     return {(row["before"], row["after"]): row["n"] for row in rows}
 
 
-def _candidates(latest_records: QuerySet[EvaluationRecord]) -> dict[str, list[Candidate]]:
+def _candidates(
+    latest_records: QuerySet[EvaluationRecord], tiers: tuple[str, ...]
+) -> dict[str, list[Candidate]]:
     """Per tier, the failing firms with the smallest gap, in one windowed query."""
     rows = (
-        latest_records.filter(verdict=Verdict.FAIL, gap__isnull=False, tier__in=TIERS)
+        latest_records.filter(verdict=Verdict.FAIL, gap__isnull=False, tier__in=tiers)
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -242,7 +263,7 @@ def _candidates(latest_records: QuerySet[EvaluationRecord]) -> dict[str, list[Ca
             "enterprise__town",
         )
     )
-    out: dict[str, list[Candidate]] = {t: [] for t in TIERS}
+    out: dict[str, list[Candidate]] = {t: [] for t in tiers}
     for row in rows:  # at most tiers × CANDIDATES_PER_TIER rows
         out[row["tier"]].append(
             Candidate(

@@ -16,10 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from feidi.rules import available_rulebooks
-from feidi_web.accounts.models import Role
 from feidi_web.common.http import AuthedRequest
-from feidi_web.common.lang import tier_label
-from feidi_web.dashboards.selectors import LEVELS, NEAR_GAP, TIERS, Cockpit, cockpit_for_user
+from feidi_web.dashboards.selectors import NEAR_GAP, Cockpit, cockpit_for_user
 from feidi_web.enterprises.permissions import require_staff_role
 
 
@@ -35,7 +33,7 @@ def cockpit(request: AuthedRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "cockpit": data,
         "rulebook_choices": sorted({*data.rulebooks, rulebook, default}),
-        "can_run": request.user.role in (Role.ADMIN, Role.COUNTY_STAFF),
+        "can_run": request.user.is_registry_editor,
         "kpis": _kpis(data),
     }
     if data.latest is not None:
@@ -43,18 +41,27 @@ def cockpit(request: AuthedRequest) -> HttpResponse:
         context |= {
             "matrix": matrix,
             "movement_summary": summary,
-            "level_labels": [_level_label(level) for level in range(len(LEVELS))],
+            "level_labels": [_level_label(data, level) for level in _levels(data)],
             "candidate_tables": [
-                {"tier": t, "label": tier_label(t), "rows": data.candidates.get(t, [])}
-                for t in TIERS
+                {"tier": t, "label": data.ladder.label(t), "rows": data.candidates.get(t, [])}
+                for t in data.ladder.tiers
             ],
             "charts": _charts(data),
         }
     return render(request, "dashboards/cockpit.html", context)
 
 
-def _level_label(level: int) -> str:
-    return _("No tier") if level == 0 else tier_label(LEVELS[level])
+def _levels(data: Cockpit) -> range:
+    """A firm's "highest tier passed": 0 for none, then the ladder's ranks."""
+    return range(len(data.ladder.tiers) + 1)
+
+
+def _level_code(data: Cockpit, level: int) -> str:
+    return "none" if level == 0 else data.ladder.tiers[level - 1]
+
+
+def _level_label(data: Cockpit, level: int) -> str:
+    return _("No tier") if level == 0 else data.ladder.label(data.ladder.tiers[level - 1])
 
 
 def _kpis(data: Cockpit) -> list[dict[str, Any]]:
@@ -66,7 +73,7 @@ def _kpis(data: Cockpit) -> list[dict[str, Any]]:
     passed, near = data.passed(data.latest), data.near
     previous = data.previous
     before = data.passed(previous)
-    for tier in TIERS:
+    for tier in data.ladder.tiers:
         notes = [
             _("%(n)s near (≤ %(gap)s points short)") % {"n": near[tier], "gap": f"{NEAR_GAP:g}"}
         ]
@@ -78,7 +85,7 @@ def _kpis(data: Cockpit) -> list[dict[str, Any]]:
         cards.append(
             {
                 "id": f"kpi-{tier}",
-                "label": _("Passing: %(tier)s") % {"tier": tier_label(tier)},
+                "label": _("Passing: %(tier)s") % {"tier": data.ladder.label(tier)},
                 "value": passed[tier],
                 "notes": notes,
             }
@@ -102,17 +109,17 @@ def _kind(before: int, after: int) -> str:
 
 def _matrix(data: Cockpit) -> tuple[dict[str, Any], dict[str, int]]:
     """The transition matrix (rows: previous run, columns: latest run) with totals."""
-    levels = range(len(LEVELS))
+    levels = _levels(data)
     rows = []
     for b in levels:
         cells: list[dict[str, Any]] = [
-            {"to": LEVELS[a], "n": data.movement.get((b, a), 0), "kind": _kind(b, a)}
+            {"to": _level_code(data, a), "n": data.movement.get((b, a), 0), "kind": _kind(b, a)}
             for a in levels
         ]
         rows.append(
             {
-                "code": LEVELS[b],
-                "label": _level_label(b),
+                "code": _level_code(data, b),
+                "label": _level_label(data, b),
                 "cells": cells,
                 "total": sum(c["n"] for c in cells),
             }
@@ -129,7 +136,7 @@ def _charts(data: Cockpit) -> dict[str, Any]:
     """The charts' data and every word on them, translated here (the JS holds no text)."""
     latest = data.latest
     assert latest is not None
-    tier_names = {t: tier_label(t) for t in TIERS}
+    tier_names = dict(data.ladder.labels())
     towns = sorted(data.by_town, key=lambda t: (-sum(data.by_town[t].values()), t))
     charts: dict[str, Any] = {
         "firmsAxis": _("Firms"),
@@ -143,7 +150,7 @@ def _charts(data: Cockpit) -> dict[str, Any]:
                     "name": tier_names[t],
                     "data": [data.passed(r)[t] for r in data.runs],
                 }
-                for t in TIERS
+                for t in data.ladder.tiers
             ],
         },
         "byTown": {
@@ -157,8 +164,7 @@ def _charts(data: Cockpit) -> dict[str, Any]:
                     "name": tier_names[t],
                     "data": [data.by_town[town].get(level, 0) for town in towns],
                 }
-                for level, t in enumerate(LEVELS)
-                if level
+                for level, t in enumerate(data.ladder.tiers, start=1)
             ],
         },
     }
@@ -166,8 +172,8 @@ def _charts(data: Cockpit) -> dict[str, Any]:
     if previous is not None:
         used_before = {b for (b, _a), n in data.movement.items() if n}
         used_after = {a for (_b, a), n in data.movement.items() if n}
-        labels = {f"b{b}": _level_label(b) for b in used_before} | {
-            f"a{a}": _level_label(a) for a in used_after
+        labels = {f"b{b}": _level_label(data, b) for b in used_before} | {
+            f"a{a}": _level_label(data, a) for a in used_after
         }
         charts["movement"] = {
             "title": _("Highest tier passed: %(before)s → %(after)s")
@@ -176,8 +182,8 @@ def _charts(data: Cockpit) -> dict[str, Any]:
             "after": latest.as_of.isoformat(),
             "labels": labels,
             "empty": _("No firm was graded in both evaluations."),
-            "nodes": [{"name": f"b{b}", "tier": LEVELS[b]} for b in sorted(used_before)]
-            + [{"name": f"a{a}", "tier": LEVELS[a]} for a in sorted(used_after)],
+            "nodes": [{"name": f"b{b}", "tier": _level_code(data, b)} for b in sorted(used_before)]
+            + [{"name": f"a{a}", "tier": _level_code(data, a)} for a in sorted(used_after)],
             "links": [
                 {"source": f"b{b}", "target": f"a{a}", "value": n, "kind": _kind(b, a)}
                 for (b, a), n in sorted(data.movement.items())

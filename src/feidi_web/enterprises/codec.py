@@ -16,6 +16,7 @@ from pypinyin import Style, lazy_pinyin
 
 from feidi.io import Dataset, empty_dataset
 from feidi.schema import FIELDS
+from feidi_web.enterprises.fields import extra_fields
 
 NONE = "none"
 KEY_COLUMNS = ("credit_code", "year")
@@ -59,7 +60,7 @@ def restore(value: Any) -> Any:
 
 @cache
 def _schemas() -> tuple[pl.Schema, pl.Schema]:
-    empty = empty_dataset()
+    empty = empty_dataset(extra_fields())  # a province's own columns too
     return empty.firms.schema, empty.financials.schema
 
 

@@ -10,16 +10,9 @@ class RegistrySearchForm(forms.Form):
     )
     industry = forms.CharField(label=_("Industry code"), required=False, max_length=5)
     town = forms.CharField(label=_("Town"), required=False, max_length=100)
-    tier = forms.ChoiceField(
-        label=_("Tier passed (latest evaluation)"),
-        required=False,
-        choices=[
-            ("", "—"),
-            ("innovative", _("Innovative SME")),
-            ("specialized", _("Specialised SME")),
-            ("little_giant", _("Little Giant")),
-            ("none", _("None")),
-        ],
+    #: A tier id of the latest evaluation's rulebook, or "none"; the page offers that ladder.
+    tier = forms.RegexField(
+        label=_("Tier passed (latest evaluation)"), required=False, regex=r"^[a-z_]{1,40}$"
     )
 
 

@@ -30,11 +30,12 @@ from feidi.io import (
     read_dataset_isolated,
     report_to_json,
 )
-from feidi.schema import FIELDS_BY_NAME, TITLE_COLUMNS, YEAR_FIELDS
+from feidi.schema import TITLE_COLUMNS, YEAR_FIELDS
 from feidi_web.accounts.models import Role, User
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises.codec import from_json, name_initials, to_json
+from feidi_web.enterprises.fields import extra_fields, registry_fields
 from feidi_web.enterprises.import_scope import (
     ScopeCheck,
     check_import_scope,
@@ -51,8 +52,8 @@ ALLOWED_SUFFIXES = (".xlsx", ".csv", ".parquet")
 
 
 def _owned_columns(field_name: str) -> list[str]:
-    """The normalised columns a canonical firm field produces (flags and titles fan out)."""
-    f = FIELDS_BY_NAME[field_name]
+    """The normalised columns a firm field produces (flags and titles fan out)."""
+    f = registry_fields()[field_name]
     if f.kind == "flags":
         return [f.name, *(flag_column(f.name, key) for key in f.values)]
     if f.kind == "titles":
@@ -63,10 +64,11 @@ def _owned_columns(field_name: str) -> list[str]:
 def _written_columns(present: set[str]) -> tuple[list[str], list[str]]:
     """(profile columns, figure columns) an import carrying fields ``present`` writes; the
     rest of a stored firm is left as it is."""
+    fields = registry_fields()
     firm_cols = [
         c
         for name in sorted(present)
-        if name in FIELDS_BY_NAME and FIELDS_BY_NAME[name].scope == "firm"
+        if name in fields and fields[name].scope == "firm"
         for c in _owned_columns(name)
     ]
     return firm_cols, [n for n in YEAR_FIELDS if n in present]
@@ -86,6 +88,7 @@ def _read_upload(path: Path, file_name: str) -> tuple[Dataset | None, InputRepor
     return read_dataset_isolated(
         path,
         file_name=file_name,
+        extra_fields=extra_fields(),  # a province's own columns are kept, not ignored
         limits=ReadLimits(**settings.FEIDI_IMPORT_LIMITS),
         isolation=Isolation(
             memory_bytes=settings.FEIDI_IMPORT_MEMORY_BYTES,

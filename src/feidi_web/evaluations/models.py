@@ -45,6 +45,15 @@ class RulebookVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.rulebook} ({self.digest[:12]})"
 
+    @property
+    def label(self) -> str:
+        """The rulebook's name in the page's language (no need to parse the source)."""
+        from feidi_web.common.lang import core_lang
+
+        return (self.name_en if core_lang() == "en" and self.name_en else self.name) or (
+            self.rulebook
+        )
+
 
 class EvaluationRun(models.Model):
     """One grading of every enterprise in a jurisdiction on one rulebook at one as-of date."""

@@ -31,7 +31,7 @@ def run_get_for_user(user: User, run_id: int) -> EvaluationRun:
     from django.http import Http404
 
     try:
-        return runs_for_user(user).get(pk=run_id)
+        return runs_for_user(user).select_related("version").get(pk=run_id)
     except EvaluationRun.DoesNotExist:
         raise Http404("run not found") from None
 
@@ -40,7 +40,7 @@ def latest_run(user: User, rulebook: str | None = None) -> EvaluationRun | None:
     qs = runs_for_user(user).filter(status=RunStatus.DONE)
     if rulebook:
         qs = qs.filter(rulebook=rulebook)
-    return qs.order_by("-as_of", "-finished_at", "-id").first()
+    return qs.select_related("version").order_by("-as_of", "-finished_at", "-id").first()
 
 
 def records_for_user(user: User, run: EvaluationRun) -> QuerySet[EvaluationRecord]:
@@ -53,6 +53,6 @@ def enterprise_history(enterprise: Enterprise) -> QuerySet[EvaluationRecord]:
     """Every finished evaluation of one (already permission-checked) firm, newest first."""
     return (
         EvaluationRecord.objects.filter(enterprise=enterprise, run__status=RunStatus.DONE)
-        .select_related("run")
+        .select_related("run", "run__version")
         .order_by("-run__as_of", "-run__finished_at", "tier")
     )

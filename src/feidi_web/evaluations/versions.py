@@ -2,14 +2,18 @@
 
 ``version_for`` snapshots a rulebook's texts (the shipped file, what it extends, the shared
 measures) when a run is asked for; ``rulebook_of`` turns a stored version back into the core's
-``Rulebook`` — parsed once per process, since a version never changes.
+``Rulebook`` — parsed once per process per digest, since a version never changes.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from feidi.rules import Rulebook, RulebookSource, load_rulebook_source, rulebook_source
+from feidi.rules import (
+    Rulebook,
+    RulebookSource,
+    load_rulebook,
+    load_rulebook_source,
+    rulebook_source,
+)
 from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RulebookVersion
 
 
@@ -29,19 +33,12 @@ def version_for(rulebook: str) -> RulebookVersion:
     return version
 
 
-@lru_cache(maxsize=128)
-def _rulebook_of_version(version_id: int) -> Rulebook:
-    version = RulebookVersion.objects.get(pk=version_id)
-    return load_rulebook_source(RulebookSource.from_json(version.source))
-
-
 def rulebook_of(run: EvaluationRun) -> Rulebook:
-    """The rulebook exactly as ``run`` graded with it."""
-    if run.version_id is None:  # a run from before versions were stored
-        from feidi.rules import load_rulebook
-
+    """The rulebook exactly as ``run`` graded with it (fetch ``run.version`` along with the
+    run to save a query; the core parses each version once per process, by digest)."""
+    if run.version is None:  # a run from before versions were stored
         return load_rulebook(run.rulebook)
-    return _rulebook_of_version(run.version_id)
+    return load_rulebook_source(RulebookSource.from_json(run.version.source))
 
 
 def rulebook_of_record(record: EvaluationRecord) -> Rulebook:

@@ -19,6 +19,7 @@ from feidi.rules import available_rulebooks
 from feidi_web.common.http import AuthedRequest
 from feidi_web.enterprises.permissions import require_staff_role
 from feidi_web.evaluations import selectors, services
+from feidi_web.evaluations.ladder import current_ladder, ladder_of
 from feidi_web.evaluations.permissions import can_manage_run
 
 
@@ -29,7 +30,7 @@ class RunForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["rulebook"]).choices = [
-            (b, b) for b in available_rulebooks()
+            (b, current_ladder(b).rulebook_label) for b in available_rulebooks()
         ]
 
 
@@ -58,13 +59,22 @@ def run_list(request: AuthedRequest) -> HttpResponse:
                         request, _("The same evaluation is already under way; here it is.")
                     )
                 return redirect("evaluations:detail", run_id=run.pk)
-    runs = selectors.runs_for_user(request.user).select_related("created_by")[:50]
+    runs = (
+        selectors.runs_for_user(request.user)
+        .select_related("created_by", "version")
+        .defer("version__source")[:50]
+    )
+    rows = [
+        (r, r.version.label if r.version else current_ladder(r.rulebook).rulebook_label)
+        for r in runs
+    ]
     return render(
-        request, "evaluations/list.html", {"form": form, "runs": runs, "can_run": can_run}
+        request, "evaluations/list.html", {"form": form, "runs": rows, "can_run": can_run}
     )
 
 
 def _tier_counts(request: AuthedRequest, run) -> list[Mapping[str, Any]]:
+    """Per tier of the run's ladder, in its order: its name and the verdicts' counts."""
     rows = (
         selectors.records_for_user(request.user, run)
         .values("tier")
@@ -73,9 +83,11 @@ def _tier_counts(request: AuthedRequest, run) -> list[Mapping[str, Any]]:
             failed=Count("id", filter=Q(verdict="fail")),
             unknown=Count("id", filter=Q(verdict="unknown")),
         )
-        .order_by("tier")
+        .order_by()
     )
-    return list(rows)
+    ladder = ladder_of(run)
+    found = {r["tier"]: r for r in rows}
+    return [{**found[t], "label": ladder.label(t)} for t in ladder.ordered(list(found))]
 
 
 @login_required
@@ -90,6 +102,7 @@ def run_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
             "run": run,
             "counts": _tier_counts(request, run) if run.status == "done" else [],
             "can_manage": can_manage_run(request.user, run),
+            "rulebook_label": ladder_of(run).rulebook_label,
         },
     )
 

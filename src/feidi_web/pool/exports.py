@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from feidi.reference import division, industry
 from feidi.rules import Explanation
 from feidi_web.accounts.models import Role, User
-from feidi_web.common.lang import core_lang, tier_label
+from feidi_web.common.lang import core_lang
 from feidi_web.evaluations.models import EvaluationRecord
 from feidi_web.evaluations.wording import record_explanation
 from feidi_web.pool.selectors import Pool, PoolFilter
@@ -68,11 +68,12 @@ def _industry_name(code: str) -> str:
     return found.name if found else ""
 
 
-def pool_rows(records: Iterable[EvaluationRecord]) -> list[PoolRow]:
+def pool_rows(records: Iterable[EvaluationRecord], pool: Pool) -> list[PoolRow]:
+    """The pool's records as rows, explained with the pool's run's rulebook (read once)."""
     rows = []
     for rec in records:
         e = rec.enterprise
-        ex = record_explanation(rec)
+        ex = record_explanation(rec, pool.ladder.book)
         rows.append(
             PoolRow(
                 name=e.name,
@@ -97,8 +98,9 @@ def _points(value: float) -> str:
     return number_format(value, decimal_pos=0 if float(value).is_integer() else 1)
 
 
-def describe_filters(f: PoolFilter) -> list[str]:
+def describe_filters(pool: Pool) -> list[str]:
     """The active filters, one phrase each, in the page's language."""
+    f = pool.filters
     parts = []
     if f.gap_max is not None:
         parts.append(_("within %(n)s points of the pass mark") % {"n": _points(f.gap_max)})
@@ -112,13 +114,13 @@ def describe_filters(f: PoolFilter) -> list[str]:
         parts.append(_("enclave firms only"))
     elif f.enclave is False:
         parts.append(_("local firms only"))
-    if f.passes_lower and f.lower_tier:
-        parts.append(_("already passing %(tier)s") % {"tier": tier_label(f.lower_tier)})
+    if f.passes_lower and pool.lower_tier:
+        parts.append(_("already passing %(tier)s") % {"tier": pool.ladder.label(pool.lower_tier)})
     return parts
 
 
-def filters_text(f: PoolFilter) -> str:
-    return "; ".join(describe_filters(f)) or _("no filter")
+def filters_text(pool: Pool) -> str:
+    return "; ".join(describe_filters(pool)) or _("no filter")
 
 
 def scope_text(user: User) -> str:
@@ -136,14 +138,14 @@ def run_text(pool: Pool) -> str:
     if pool.run is None:
         return _("No finished evaluation of %(rulebook)s yet.") % {"rulebook": pool.rulebook}
     return _("Rulebook %(rulebook)s, as of %(as_of)s (evaluation #%(run)s)") % {
-        "rulebook": pool.run.rulebook,
+        "rulebook": pool.ladder.rulebook_label,
         "as_of": pool.run.as_of.isoformat(),
         "run": pool.run.pk,
     }
 
 
 def title_text(pool: Pool) -> str:
-    return _("Cultivation pool: %(tier)s") % {"tier": tier_label(pool.filters.tier)}
+    return _("Cultivation pool: %(tier)s") % {"tier": pool.ladder.label(pool.filters.tier)}
 
 
 # --- file names ------------------------------------------------------------------------------
@@ -154,7 +156,7 @@ def file_stem(pool: Pool) -> tuple[str, str]:
     as_of = pool.run.as_of.isoformat() if pool.run else "none"
     tier = pool.filters.tier
     if core_lang() == "zh":
-        name = f"{_('Cultivation pool')}-{tier_label(tier)}-{as_of}"
+        name = f"{_('Cultivation pool')}-{pool.ladder.label(tier)}-{as_of}"
     else:
         name = f"cultivation-pool-{tier}-{as_of}"
     return name, f"cultivation-pool-{tier}-{as_of}"
@@ -241,7 +243,7 @@ def pool_xlsx(pool: Pool, rows: list[PoolRow], *, now: datetime | None = None) -
         run_text(pool) + " · " + _("Scope: %(scope)s") % {"scope": scope_text(pool.user)},
         meta,
     )
-    ws.write(2, 0, _("Filter: %(filter)s") % {"filter": filters_text(pool.filters)}, meta)
+    ws.write(2, 0, _("Filter: %(filter)s") % {"filter": filters_text(pool)}, meta)
     ws.write(
         3,
         0,
@@ -282,7 +284,7 @@ def pool_xlsx(pool: Pool, rows: list[PoolRow], *, now: datetime | None = None) -
         summary.write(4, c, label, head if c == 0 else head_num)
         summary.set_column(c, c, 28 if c == 0 else 16)
     for i, tc in enumerate(pool.counts, start=5):
-        summary.write_string(i, 0, tier_label(tc.tier), text)
+        summary.write_string(i, 0, pool.ladder.label(tc.tier), text)
         for c, n in enumerate(
             (tc.evaluated, tc.passed, tc.failed, tc.unknown, tc.near, tc.no_gap), start=1
         ):
@@ -325,11 +327,13 @@ def pool_pdf(pool: Pool, rows: list[PoolRow], *, now: datetime | None = None) ->
             "title": title_text(pool),
             "run_text": run_text(pool),
             "scope": scope_text(pool.user),
-            "filters": filters_text(pool.filters),
+            "filters": filters_text(pool),
             "generated": _generated_text(pool.user, now),
             "count_headers": _count_headers(pool.filters),
-            "counts": [(tier_label(c.tier), c.tier == pool.filters.tier, c) for c in pool.counts],
-            "tier": tier_label(pool.filters.tier),
+            "counts": [
+                (pool.ladder.label(c.tier), c.tier == pool.filters.tier, c) for c in pool.counts
+            ],
+            "tier": pool.ladder.label(pool.filters.tier),
             "rows": rows[:PDF_MAX_ROWS],
             "total": len(rows),
             "truncated": len(rows) > PDF_MAX_ROWS,

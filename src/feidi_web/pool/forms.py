@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from feidi.schema import TITLE_LEVELS
 from feidi_web.pool.selectors import DEFAULT_TIER, PoolFilter
 
 #: Presets offered next to the free "within N points" box.
@@ -15,9 +14,8 @@ GAP_PRESETS = (1, 3, 5, 10, 15, 20)
 
 
 class PoolFilterForm(forms.Form):
-    tier = forms.ChoiceField(
-        label=_("Target tier"), required=False, choices=[(t, t) for t in TITLE_LEVELS]
-    )
+    # a tier id of the pool's rulebook (the page offers its ladder); checked against it there
+    tier = forms.RegexField(label=_("Target tier"), required=False, regex=r"^[a-z_]{1,40}$")
     gap = forms.DecimalField(
         label=_("Within N points of the pass mark"),
         required=False,

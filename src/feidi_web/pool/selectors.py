@@ -6,7 +6,7 @@ Everything is read from a finished evaluation run's stored records (``score``, `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, cast
 
@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
-from feidi.schema import TITLE_LEVELS
 from feidi_web.accounts.models import User
 from feidi_web.enterprises.selectors import towns_for_user
+from feidi_web.evaluations.ladder import Ladder, current_ladder, ladder_of
 from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus, Verdict
 from feidi_web.evaluations.selectors import (
     latest_run,
@@ -45,11 +45,6 @@ class PoolFilter:
     enclave: bool | None = None
     #: Only firms that pass the tier below the target in the same run.
     passes_lower: bool = False
-
-    @property
-    def lower_tier(self) -> str | None:
-        i = TITLE_LEVELS.index(self.tier) if self.tier in TITLE_LEVELS else 0
-        return TITLE_LEVELS[i - 1] if i > 0 else None
 
     def near_q(self) -> Q:
         """Records counted as "near": a known gap within the limit (or any null gap if asked)."""
@@ -85,7 +80,9 @@ def _firm_filtered(user: User, run: EvaluationRun, f: PoolFilter) -> QuerySet[Ev
     return qs
 
 
-def pool_records(user: User, run: EvaluationRun, f: PoolFilter) -> QuerySet[EvaluationRecord]:
+def pool_records(
+    user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder
+) -> QuerySet[EvaluationRecord]:
     """The run's records of ``f.tier`` not passing it, nearest first, firm fetched alongside.
 
     Sorted by gap (smallest first; no gap last), then by score (highest first), then name.
@@ -96,7 +93,7 @@ def pool_records(user: User, run: EvaluationRun, f: PoolFilter) -> QuerySet[Eval
         .exclude(verdict=Verdict.PASS)
         .filter(f.near_q())
     )
-    if f.passes_lower and (lower := f.lower_tier):
+    if f.passes_lower and (lower := ladder.below(f.tier)):
         passing_lower = run.records.filter(tier=lower, verdict=Verdict.PASS)
         qs = qs.filter(enterprise_id__in=passing_lower.values("enterprise_id"))
     return (
@@ -111,7 +108,7 @@ def pool_records(user: User, run: EvaluationRun, f: PoolFilter) -> QuerySet[Eval
     )
 
 
-def pool_counts(user: User, run: EvaluationRun, f: PoolFilter) -> list[TierCount]:
+def pool_counts(user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder) -> list[TierCount]:
     """Per tier (ladder order): evaluated, passed, failed, unknown, near and no-gap, one query."""
     not_pass = ~Q(verdict=Verdict.PASS)
     rows = (
@@ -129,8 +126,7 @@ def pool_counts(user: User, run: EvaluationRun, f: PoolFilter) -> list[TierCount
     )
     # each row a plain dict, its tier popped off (the plugin types .values() rows as TypedDicts)
     found = {r.pop("tier"): r for r in cast("QuerySet[EvaluationRecord, dict[str, Any]]", rows)}
-    tiers = [*TITLE_LEVELS, *sorted(t for t in found if t not in TITLE_LEVELS)]
-    return [TierCount(t, **found.get(t, {})) for t in tiers]
+    return [TierCount(t, **found.get(t, {})) for t in ladder.ordered([*ladder.tiers, *found])]
 
 
 @dataclass
@@ -143,6 +139,8 @@ class Pool:
 
     user: User
     rulebook: str
+    #: The rulebook's tiers as the run graded them (today's file when there is no run).
+    ladder: Ladder
     run: EvaluationRun | None
     filters: PoolFilter
     records: QuerySet[EvaluationRecord]
@@ -153,6 +151,11 @@ class Pool:
         return next(
             (c for c in self.counts if c.tier == self.filters.tier), TierCount(self.filters.tier)
         )
+
+    @property
+    def lower_tier(self) -> str | None:
+        """The tier below the target, on this rulebook's ladder."""
+        return self.ladder.below(self.filters.tier)
 
     @cached_property
     def runs(self) -> list[EvaluationRun]:
@@ -179,6 +182,17 @@ def pool_for_user(
     else:
         rulebook = rulebook or settings.FEIDI_DEFAULT_RULEBOOK
         run = latest_run(user, rulebook)
+    ladder = ladder_of(run) if run is not None else current_ladder(rulebook)
+    if f.tier not in ladder.tiers:  # a tier this rulebook does not have: open on its default
+        f = replace(f, tier=DEFAULT_TIER if DEFAULT_TIER in ladder.tiers else ladder.tiers[0])
     if run is None:
-        return Pool(user, rulebook, None, f, EvaluationRecord.objects.none())
-    return Pool(user, rulebook, run, f, pool_records(user, run, f), pool_counts(user, run, f))
+        return Pool(user, rulebook, ladder, None, f, EvaluationRecord.objects.none())
+    return Pool(
+        user,
+        rulebook,
+        ladder,
+        run,
+        f,
+        pool_records(user, run, f, ladder),
+        pool_counts(user, run, f, ladder),
+    )

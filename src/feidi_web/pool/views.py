@@ -9,9 +9,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from feidi.schema import TITLE_LEVELS
 from feidi_web.common.http import AuthedRequest
-from feidi_web.common.lang import tier_label
 from feidi_web.enterprises.permissions import require_staff_role
 from feidi_web.pool import exports
 from feidi_web.pool.forms import GAP_PRESETS, PoolFilterForm
@@ -54,11 +52,11 @@ def pool(request: AuthedRequest) -> HttpResponse:
         "pool": pool,
         "f": pool.filters,
         "page": page,
-        "rows": exports.pool_rows(page.object_list),
-        "tiers": [(t, tier_label(t)) for t in TITLE_LEVELS],
-        "tier_label": tier_label(pool.filters.tier),
-        "counts": [(tier_label(c.tier), c) for c in pool.counts],
-        "filter_phrases": exports.describe_filters(pool.filters),
+        "rows": exports.pool_rows(page.object_list, pool),
+        "tiers": pool.ladder.labels(),
+        "tier_label": pool.ladder.label(pool.filters.tier),
+        "counts": [(pool.ladder.label(c.tier), c) for c in pool.counts],
+        "filter_phrases": exports.describe_filters(pool),
         "gap_presets": GAP_PRESETS,
         "page_query": params.urlencode(),
         "export_query": _export_query(request, pool),
@@ -81,7 +79,7 @@ def _download(data: bytes, content_type: str, pool: Pool, suffix: str) -> HttpRe
 @require_GET
 def pool_export_xlsx(request: AuthedRequest) -> HttpResponse:
     _form, pool = _pool(request)
-    rows = exports.pool_rows(pool.records.iterator(chunk_size=1000))
+    rows = exports.pool_rows(pool.records.iterator(chunk_size=1000), pool)
     return _download(exports.pool_xlsx(pool, rows), exports.XLSX_TYPE, pool, ".xlsx")
 
 
@@ -89,5 +87,5 @@ def pool_export_xlsx(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def pool_export_pdf(request: AuthedRequest) -> HttpResponse:
     _form, pool = _pool(request)
-    rows = exports.pool_rows(pool.records.iterator(chunk_size=1000))
+    rows = exports.pool_rows(pool.records.iterator(chunk_size=1000), pool)
     return _download(exports.pool_pdf(pool, rows), exports.PDF_TYPE, pool, ".pdf")

@@ -24,8 +24,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from feidi.rules import available_rulebooks
-from feidi.schema import FIELDS_BY_NAME, Field
+from feidi.schema import Field
+from feidi_web.common.display import choice_text
 from feidi_web.common.lang import core_lang, field_label
+from feidi_web.enterprises.fields import registry_fields
 from feidi_web.portal.selectors import (
     HONOR_PREFIX,
     Baseline,
@@ -117,11 +119,6 @@ def _year_name(field: str, year: int) -> str:
     return f"{field}__{year}"
 
 
-def _enum_label(spec: Field, value: str, lang: str) -> str:
-    aliases = spec.values.get(value) or ()
-    return aliases[0] if lang == "zh" and aliases else value.replace("_", " ")
-
-
 def _count_bound(bound: float | None) -> int | None:
     """A count field's bound as given: the schema types bounds as floats, but a count's are
     whole numbers (written as ints), which is what Django's stubs ask of ``IntegerField``."""
@@ -135,7 +132,7 @@ def _firm_field(spec: Field, lang: str) -> forms.Field:
     if spec.kind == "bool":
         return forms.NullBooleanField(**common)
     if spec.kind == "enum":
-        choices = [("", _("unknown"))] + [(v, _enum_label(spec, v, lang)) for v in spec.values]
+        choices = [("", _("unknown"))] + [(v, choice_text(spec, v)) for v in spec.values]
         return forms.ChoiceField(choices=choices, **common)
     if spec.name == "chuangke_rank":  # the only prize levels: top 50, top 500
         return forms.ChoiceField(
@@ -215,13 +212,14 @@ class SelfAssessmentForm(forms.Form):
         # the three fiscal years before the as-of date (上年度 and the two before it)
         self.years = list(range(as_of.year - N_YEARS, as_of.year))
         year_fields, firm_columns = rule_inputs(book_id)
+        fields = registry_fields()
 
         initial: dict[str, Any] = {"rulebook": book_id, "as_of": today}
         self.slots: dict[str, Slot] = {}
         extra: dict[str, forms.Field] = {}
         self.year_rows: list[tuple[str, list[str]]] = []
         for name in year_fields:
-            spec = FIELDS_BY_NAME[name]
+            spec = fields[name]
             row = []
             for year in self.years:
                 fname = _year_name(name, year)
@@ -242,7 +240,7 @@ class SelfAssessmentForm(forms.Form):
                 initial[column] = bool(baseline.firm.get(column))
                 self.slots[column] = Slot(column, column, "honor", label)
             else:
-                spec = FIELDS_BY_NAME[column]
+                spec = fields[column]
                 extra[column] = _firm_field(spec, lang)
                 initial[column] = _initial(spec.kind, baseline.firm.get(column), spec)
                 self.slots[column] = Slot(column, column, spec.kind, field_label(column))

@@ -14,13 +14,15 @@ import polars as pl
 from django.core.exceptions import PermissionDenied
 
 from feidi.rules import Explanation, load_rulebook, title_grants
-from feidi.schema import FIELDS, HONORS, TITLE_LEVELS
+from feidi.schema import FIELDS, HONORS
 from feidi_web.accounts.models import Role, User
-from feidi_web.common.lang import core_lang, field_label, tier_label
+from feidi_web.common.lang import core_lang, field_label
 from feidi_web.enterprises.codec import from_json
+from feidi_web.enterprises.fields import registry_fields
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import enterprises_for_user
 from feidi_web.enterprises.selectors import dataset_for
+from feidi_web.evaluations.ladder import ladder_of, title_label
 from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun
 from feidi_web.evaluations.selectors import enterprise_history
 from feidi_web.evaluations.wording import record_explanation
@@ -91,9 +93,9 @@ def baseline_for(enterprise: Enterprise) -> Baseline:
 def rule_inputs(book_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The inputs a rulebook reads that a firm can state: (year fields, firm columns).
 
-    Firm columns are canonical firm fields and the per-honour columns (``honor_high_tech``);
-    titles are left out (a title is granted, not stated), and so are a rulebook's own extra
-    inputs, which the registry does not store.
+    Firm columns are firm fields — canonical ones and the rulebook's own inputs (a province's,
+    which the registry stores too) — and the per-honour columns (``honor_high_tech``); titles
+    are left out (a title is granted, not stated).
     """
     book = load_rulebook(book_id)
     used: set[str] = set()
@@ -103,7 +105,7 @@ def rule_inputs(book_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         used.update(m.args)
     year = tuple(f.name for f in FIELDS if f.scope == "year" and f.name in used)
     firm: list[str] = []
-    for f in FIELDS:
+    for f in registry_fields().values():
         if f.scope != "firm":
             continue
         if f.kind == "flags":
@@ -147,10 +149,14 @@ def latest_stored(enterprise: Enterprise) -> StoredResult:
         return StoredResult(None, [])
     newest = history[0].run
     latest = {r.tier: r for r in history if r.run_id == newest.pk}
-    order = [t for t in TITLE_LEVELS if t in latest] + sorted(set(latest) - set(TITLE_LEVELS))
+    ladder = ladder_of(newest)
+    order = ladder.ordered(list(latest))
     return StoredResult(
         newest,
-        [StoredVerdict(t, tier_label(t), latest[t], record_explanation(latest[t])) for t in order],
+        [
+            StoredVerdict(t, ladder.label(t), latest[t], record_explanation(latest[t]))
+            for t in order
+        ],
     )
 
 
@@ -164,6 +170,6 @@ def figure_table(enterprise: Enterprise) -> tuple[list[int], list[tuple[str, lis
 
 def title_rows(enterprise: Enterprise) -> list[dict[str, Any]]:
     return [
-        {"tier": tier_label(g.level), "granted": g.granted, "review_due": g.review_due}
+        {"tier": title_label(g.level), "granted": g.granted, "review_due": g.review_due}
         for g in title_grants(enterprise.profile)
     ]

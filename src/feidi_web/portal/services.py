@@ -27,11 +27,13 @@ from feidi.rules import (
     load_rulebook,
     what_if,
 )
-from feidi.schema import FIELDS_BY_NAME, YEAR_FIELDS
+from feidi.schema import YEAR_FIELDS
 from feidi_web.accounts.models import User
-from feidi_web.common.lang import core_lang, tier_label
+from feidi_web.common.lang import core_lang
+from feidi_web.enterprises.fields import extra_fields, registry_fields
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.selectors import dataset_for
+from feidi_web.evaluations.ladder import Ladder
 from feidi_web.portal.selectors import (
     StoredVerdict,
     input_label,
@@ -107,6 +109,7 @@ def self_assessment_run(
     if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
         raise ValidationError({"as_of": [_("The as-of date %(d)s is out of range") % {"d": as_of}]})
     book = load_rulebook(rulebook)  # a what-if is graded by today's rules
+    ladder = Ladder(book)
     code = enterprise.credit_code
     data = dataset_for(Enterprise.objects.filter(pk=enterprise.pk))
     try:
@@ -126,7 +129,11 @@ def self_assessment_run(
     stored = latest_stored(enterprise)
     tiers = [
         TierResult(
-            r["tier"], tier_label(r["tier"]), r, explain(book, r, lang), stored.for_tier(r["tier"])
+            r["tier"],
+            ladder.label(r["tier"]),
+            r,
+            explain(book, r, lang),
+            stored.for_tier(r["tier"]),
         )
         for r in records
         if r["credit_code"] == code
@@ -179,21 +186,18 @@ def _core_check(
     firm fields on the first row. Errors raise ``ValidationError`` keyed by change key; the
     warnings on changed figures come back as notes.
     """
+    fields = registry_fields()
     firm_fields = sorted(
-        {
-            k
-            for k in changes
-            if "@" not in k and k in FIELDS_BY_NAME and FIELDS_BY_NAME[k].scope == "firm"
-        }
+        {k for k in changes if "@" not in k and k in fields and fields[k].scope == "firm"}
     )
     firm = firms.row(0, named=True)
     years = financials.sort("year")
     rows: list[dict[str, str | None]] = []
     for i, row in enumerate(years.iter_rows(named=True)):
         cells: dict[str, str | None] = {"credit_code": code, "year": str(row["year"])}
-        cells.update({f: _cell(row.get(f), FIELDS_BY_NAME[f].kind) for f in YEAR_FIELDS})
+        cells.update({f: _cell(row.get(f), fields[f].kind) for f in YEAR_FIELDS})
         if i == 0:
-            cells.update({f: _cell(firm.get(f), FIELDS_BY_NAME[f].kind) for f in firm_fields})
+            cells.update({f: _cell(firm.get(f), fields[f].kind) for f in firm_fields})
         rows.append(cells)
     if not rows:  # no year stored or changed: the firm fields go on a row of their own
         if not firm_fields:
@@ -202,7 +206,7 @@ def _core_check(
             {
                 "credit_code": code,
                 "year": str(fallback_year),
-                **{f: _cell(firm.get(f), FIELDS_BY_NAME[f].kind) for f in firm_fields},
+                **{f: _cell(firm.get(f), fields[f].kind) for f in firm_fields},
             }
         )
     columns = ["credit_code", "year", *YEAR_FIELDS, *firm_fields]
@@ -213,7 +217,7 @@ def _core_check(
     )
     year_of_row = {i + 2: r["year"] for i, r in enumerate(rows)}  # record 1 is row 2
     try:
-        _data, report = dataset_from_frame(frame, file=code)
+        _data, report = dataset_from_frame(frame, file=code, extra_fields=extra_fields())
         issues = report.issues
         failed = False
     except InputError as exc:
@@ -242,7 +246,7 @@ def _show(name: str, value: Any) -> str:
     """An input value as people read it: 是/否, 省级, 1,200, 无 for no award."""
     if value is None:
         return "—"
-    spec = FIELDS_BY_NAME.get(name)
+    spec = registry_fields().get(name)
     if spec is not None and spec.kind == "enum":
         if value not in spec.values:
             return "—"

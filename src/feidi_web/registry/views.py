@@ -10,18 +10,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from feidi.rules import title_grants
-from feidi.schema import FIELDS, TITLE_LEVELS
+from feidi.schema import FIELDS, FIELDS_BY_NAME
 from feidi_web.accounts.models import Role
+from feidi_web.common.display import value_text
 from feidi_web.common.http import AuthedRequest
-from feidi_web.common.lang import core_lang, field_label, tier_label
+from feidi_web.common.lang import field_label
 from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises import selectors
 from feidi_web.enterprises.codec import from_json
+from feidi_web.enterprises.fields import registry_fields
 from feidi_web.enterprises.forms import RegistrySearchForm
 from feidi_web.enterprises.permissions import enterprise_get_for_user, require_staff_role
+from feidi_web.evaluations.ladder import current_ladder, ladder_of, title_label
 from feidi_web.evaluations.selectors import enterprise_history, latest_run
 from feidi_web.evaluations.wording import record_explanation
 
@@ -52,21 +56,23 @@ def enterprise_list(request: AuthedRequest) -> HttpResponse:
         qs.only("credit_code", "name", "town", "industry_code", "region_code", "enclave"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     top: dict[int, str] = {}
+    ladder = ladder_of(run) if run is not None else current_ladder()
     if run is not None:
         # the highest tier each listed firm passes, in one query
         passes = run.records.filter(
             enterprise_id__in=[e.pk for e in page], verdict="pass"
         ).values_list("enterprise_id", "tier")
         for eid, t in passes:
-            if eid not in top or TITLE_LEVELS.index(t) > TITLE_LEVELS.index(top[eid]):
+            if eid not in top or ladder.rank(t) > ladder.rank(top[eid]):
                 top[eid] = t
-    rows = [(e, tier_label(top[e.pk]) if e.pk in top else "") for e in page]
+    rows = [(e, ladder.label(top[e.pk]) if e.pk in top else "") for e in page]
     context = {
         "form": form,
         "page": page,
         "rows": rows,
         "run": run,
         "towns": selectors.towns_for_user(request.user),
+        "tier_choices": [*ladder.labels(), ("none", _("None"))],
         "total": page.paginator.count,
     }
     template = "registry/_table.html" if request.htmx else "registry/list.html"
@@ -88,27 +94,31 @@ def enterprise_detail(request: AuthedRequest, credit_code: str) -> HttpResponse:
         return redirect("portal:home")
     years, table = _figure_table(enterprise)
     history = list(enterprise_history(enterprise))
+    ladders = {r.run_id: ladder_of(r.run) for r in history}  # one per run (versions cached)
+    rows = [(r, ladders[r.run_id].label(r.tier), ladders[r.run_id].rulebook_label) for r in history]
     latest = {}
     if history:
         newest_run = history[0].run_id
         latest = {r.tier: r for r in history if r.run_id == newest_run}
     verdicts = [
         {
-            "tier": tier_label(t),
+            "tier": ladders[latest[t].run_id].label(t),
             "code": t,
             "record": latest[t],
             "explanation": record_explanation(latest[t]),
         }
-        for t in TITLE_LEVELS
-        if t in latest
+        for t in (ladders[history[0].run_id].ordered(list(latest)) if history else [])
     ]
     profile_fields = [
-        (f.zh if core_lang() == "zh" else f.en, enterprise.profile.get(f.name))
-        for f in FIELDS
-        if f.scope == "firm" and f.name not in ("name",)
+        (field_label(f.name), value_text(f, enterprise.profile.get(f.name)))
+        for f in registry_fields().values()
+        if f.scope == "firm"
+        and f.name != "name"
+        # a province's own fields only where the firm has them
+        and (f.name in FIELDS_BY_NAME or enterprise.profile.get(f.name) is not None)
     ]
     grants = [
-        {"tier": tier_label(g.level), "granted": g.granted, "review_due": g.review_due}
+        {"tier": title_label(g.level), "granted": g.granted, "review_due": g.review_due}
         for g in title_grants(enterprise.profile)
     ]
     audit = AuditEntry.objects.filter(
@@ -125,7 +135,7 @@ def enterprise_detail(request: AuthedRequest, credit_code: str) -> HttpResponse:
             "years": years,
             "figure_table": table,
             "verdicts": verdicts,
-            "history": history,
+            "history": rows,
             "profile_fields": profile_fields,
             "grants": grants,
             "audit": audit,

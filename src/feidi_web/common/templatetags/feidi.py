@@ -5,26 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import gettext as _
+
+from feidi_web.common.display import number_text
 
 register = template.Library()
 
 
 @register.filter
 def num(value: Any, digits: int = 2) -> str:
-    """A figure as people read it: thousands separators, trailing zeros dropped, — if unknown."""
-    if value is None or value == "":
-        return "—"
-    if value == "none":
-        return _("none")
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    text = f"{f:,.{int(digits)}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    """A figure as people read it (``common.display.number_text``)."""
+    return number_text(value, digits)
 
 
 @register.filter
