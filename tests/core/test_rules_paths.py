@@ -76,7 +76,7 @@ def test_path_issue_example_fewest_steps() -> None:
     )
     line = summary_line(load_rulebook("guangdong-2024"), rec)
     assert line == (
-        "专精特新中小企业: 未通过, 66 分, 差 4 分 — 取得 ISO9001质量管理体系认证 可 +3 分; "
+        "专精特新中小企业: 未通过, 66 分, 差 4 分 — ISO9001质量管理体系认证：否 → 是 可 +3 分; "
         "上年度研发费用占营业收入比重 3.2% → ≥4% 可 +2 分（需增加2025年研发费用 32 万元）"
     )
 
