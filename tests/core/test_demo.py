@@ -14,6 +14,7 @@ from polars.testing import assert_frame_equal
 from feidi.demo import (
     DEMO_AS_OF,
     DEMO_SEED,
+    DEMO_YEARS,
     ENCLAVE_REGION,
     ENCLAVE_TOWNS,
     INDUSTRIES,
@@ -345,7 +346,8 @@ def test_market_share_reported_by_a_minority_and_by_every_specialized_holder(
 
 
 # --- files ----------------------------------------------------------------------------------------
-def test_write_demo_inputs_round_trips(tmp_path: Path, city: pl.DataFrame) -> None:
+def test_write_demo_inputs_round_trips(tmp_path: Path) -> None:
+    city = generate_demo_city(n_years=DEMO_YEARS)  # the platform's demo loads the same firms
     paths = write_demo_inputs(tmp_path / "out")
     assert set(paths) == {"xlsx", "csv", "parquet"}
     assert [p.name for p in paths.values()] == [

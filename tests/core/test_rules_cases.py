@@ -805,4 +805,4 @@ def test_rules_warning_outside_effective_period(engine: str) -> None:
     record = _results(engine, c.rulebook, c.as_of)[(code(CASES.index(c)), c.tier)]
     assert len(record["warnings"]) == 1
     assert "2026-03-01" in record["warnings"][0]
-    assert "outside the effective period" in record["warnings"][0]
+    assert "outside the period in force" in record["warnings"][0]

@@ -141,3 +141,11 @@ def test_every_english_name_in_the_rulebooks_and_schema_is_english() -> None:
                 names += [i.meta.name_en for i in scoring_parts(top)]
     chinese = [n for n in names if CJK.search(n)]
     assert chinese == []
+
+
+def test_rulebook_warnings_are_pairs_naming_the_document() -> None:
+    book = load_rulebook("miit-2022")
+    assert book.warnings(date(2025, 1, 1)) == []
+    [(zh, en)] = book.warnings(date(2026, 6, 30))
+    assert "优质中小企业梯度培育管理暂行办法" in zh and "miit-2022" not in zh and not CJK.search(en)
+    assert "2026-03-31" in zh and "2026-03-31" in en

@@ -86,7 +86,7 @@ def test_reimport_updates_changed_figures_and_audits_each(staff_user):
     entry = AuditEntry.objects.get(action="fiscal_year.update")
     old = frame.filter(pl.col("credit_code") == code, pl.col("year") == 2025)["revenue"][0]
     assert (entry.subject, entry.field, entry.old_value, entry.new_value) == (
-        f"fiscal_year:{code}:2025",
+        f"fiscal_year:{Enterprise.objects.get(credit_code=code).pk}:2025",  # by party id
         "revenue",
         old,
         old + 100,

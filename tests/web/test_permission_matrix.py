@@ -64,6 +64,7 @@ EDITORS = {"admin", "staff_a", "staff_b"}
 PAGES: dict[str, dict[str, dict[str, str]]] = {
     "home": {"GET": LOGGED_IN, "POST": NO_POST},
     "healthz": {"GET": EVERYONE, "POST": PUBLIC_NO_POST},
+    "favicon": {"GET": EVERYONE, "POST": PUBLIC_NO_POST},  # a redirect to the static SVG
     "set_language": {"GET": EVERYONE, "POST": EVERYONE},  # Django's: GET just redirects
     "javascript-catalog": {"GET": EVERYONE, "POST": PUBLIC_NO_POST},
     "accounts:login": {"GET": EVERYONE, "POST": EVERYONE},  # a POST without credentials
@@ -85,6 +86,11 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "registry:detail": {
         "GET": only({"admin", "staff_a", "firm_a"}, others=HIDDEN),
         "POST": NO_POST,
+    },
+    "enterprises:party_new": {"GET": only(EDITORS), "POST": only(EDITORS)},
+    "enterprises:party_credit_code": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
     },
     "enterprises:year_edit": {
         "GET": only({"admin", "staff_a"}, staff_b=HIDDEN),
@@ -205,6 +211,7 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
     urls = {
         "home": "/",
         "healthz": "/healthz",
+        "favicon": "/favicon.ico",
         "set_language": "/i18n/setlang/",
         "javascript-catalog": "/jsi18n/",
         "accounts:login": "/accounts/login/",
@@ -217,6 +224,8 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "enterprises:import_commit": f"/enterprises/imports/{world.pending.pk}/commit/",
         "registry:detail": f"/enterprises/{code}/",
         "enterprises:year_edit": f"/enterprises/{code}/years/2025/",
+        "enterprises:party_new": "/enterprises/new/",
+        "enterprises:party_credit_code": f"/enterprises/{code}/credit-code/",
         "evaluations:list": "/evaluations/",
         "evaluations:detail": f"/evaluations/{world.run.pk}/",
         "evaluations:progress": f"/evaluations/{world.run.pk}/progress/",
@@ -240,6 +249,10 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         data = {"file": _csv(f"credit_code,year,revenue\n{code},2017,5")}
     elif name == "portal:home" and method == "POST":
         data = {"rulebook": "miit-2022", "as_of": "2026-06-30"}
+    elif name == "enterprises:party_new" and method == "POST":
+        data = {"name": "深圳某初创团队", "kind": "startup"}
+    elif name == "enterprises:party_credit_code" and method == "POST":
+        data = {"credit_code": make_credit_code("91320581MA9999999")}
     elif name == "enterprises:year_edit" and method == "POST":
         data = {"version": world.firm.years.get(year=2025).version, "employees": "77"}
     return urls[name], data

@@ -227,6 +227,7 @@ def test_as_of_out_of_range_names_the_range(staff_user, city):
 
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         evaluation_run_create(actor=staff_user, rulebook="miit-2022", as_of=date(1999, 1, 1))
-    assert exc.value.messages == [
-        "The as-of date 1999-01-01 is out of range: 2000-01-01 … 2100-12-31"
-    ]
+    assert exc.value.messages == ["as-of 1999-01-01 is out of range: 2000-01-01 … 2100-12-31"]
+    with pytest.raises(ValidationError) as exc:  # and in Chinese, not both joined
+        evaluation_run_create(actor=staff_user, rulebook="miit-2022", as_of=date(1999, 1, 1))
+    assert exc.value.messages == ["评价日期 1999-01-01 超出范围：2000-01-01 至 2100-12-31"]

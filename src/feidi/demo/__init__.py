@@ -38,6 +38,7 @@ __all__ = [
     "CITY_NAME",
     "DEMO_AS_OF",
     "DEMO_SEED",
+    "DEMO_YEARS",
     "ENCLAVE_REGION",
     "ENCLAVE_SHARE",
     "ENCLAVE_TOWNS",
@@ -61,6 +62,9 @@ __all__ = [
 DEMO_SEED: int = 20260401
 #: The demo evaluates as of this date, so 上年度 = 2025.
 DEMO_AS_OF: date = date(2026, 6, 30)
+#: Fiscal years of figures in the demo city: the CLI's files and the platform's registry
+#: hold the same firms (the generator draws differently for another number of years).
+DEMO_YEARS = 5
 #: ``generate_firms`` makes one enclave startup per eleven firms (300 of 3,300).
 ENCLAVE_SHARE: int = 11
 
@@ -108,5 +112,5 @@ def write_demo_inputs(directory: Path, *, seed: int = DEMO_SEED) -> dict[str, Pa
 
     Returns ``{"xlsx": path, "csv": path, "parquet": path}``.
     """
-    frame = generate_demo_city(seed=seed)
+    frame = generate_demo_city(seed=seed, n_years=DEMO_YEARS)
     return write_all(frame, Path(directory), seed=seed, as_of=DEMO_AS_OF.isoformat())

@@ -12,7 +12,14 @@ from feidi.io._isolated import (
     report_from_json,
     report_to_json,
 )
-from feidi.io._issues import ISSUE_CAP, InputError, InputReport, Issue, write_report
+from feidi.io._issues import (
+    CONTROL_CHARS,
+    ISSUE_CAP,
+    InputError,
+    InputReport,
+    Issue,
+    write_report,
+)
 from feidi.io._limits import DEFAULT_LIMITS, ReadLimits
 from feidi.io._parse import flag_column
 from feidi.io._validate import (
@@ -24,6 +31,7 @@ from feidi.io._validate import (
 )
 
 __all__ = [
+    "CONTROL_CHARS",
     "DEFAULT_LIMITS",
     "ISSUE_CAP",
     "Dataset",

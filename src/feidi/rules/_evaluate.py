@@ -168,11 +168,8 @@ def evaluate(
         n_years,
     )
     keep = ("credit_code", "name", *input_columns(book, compiled.tiers))
-    warnings = [w for w in (book.effective_warning(as_of),) if w]
-    if not book.dates_confirmed:
-        warnings.append(
-            f"{book.id} 的生效日期未经官方文本核实 / the effective dates of {book.id} are not confirmed"
-        )
+    # a results file is read in both languages: its records carry each warning as both
+    warnings = [f"{zh} / {en}" for zh, en in book.warnings(as_of)]
     order = firms.select("credit_code").with_row_index("__order")
     if engine == "polars":
         # Reshape once, then evaluate and lay out batch by batch (bounded memory).

@@ -230,17 +230,30 @@ class Rulebook:
             self.effective_to is None or as_of <= self.effective_to
         )
 
-    def effective_warning(self, as_of: date) -> str | None:
-        """A bilingual warning when ``as_of`` lies outside the rulebook's effective period."""
-        if self.in_force(as_of):
-            return None
-        period = f"{self.effective_from}–{self.effective_to or ''}"
-        return (
-            f"评价日期 {as_of} 不在 {self.id}（{self.document}）的有效期 {period} 内，"
-            f"结果仅供假设分析或复核参考 / as-of date {as_of} is outside the effective period "
-            f"{period} of {self.id}: treat the result as a what-if (or a 复核 of titles granted "
-            "under these rules)"
-        )
+    def warnings(self, as_of: date) -> list[tuple[str, str]]:
+        """What a reader of results graded on ``as_of`` must know, as (中文, English) pairs:
+        the date lies outside the rulebook's effective period; its dates are not confirmed."""
+        out = []
+        if not self.in_force(as_of):
+            period = f"{self.effective_from} 至 {self.effective_to or '今'}"
+            period_en = f"{self.effective_from} to {self.effective_to or 'now'}"
+            out.append(
+                (
+                    f"评价日期 {as_of} 不在《{self.name}》的有效期（{period}）内，"
+                    "结果仅供假设分析或按该规则复核已获称号时参考",
+                    f"The as-of date {as_of} is outside the period in force of the "
+                    f"{self.name_en} ({period_en}): read the result as a what-if, or as a review "
+                    "of titles granted under these rules",
+                )
+            )
+        if not self.dates_confirmed:
+            out.append(
+                (
+                    f"《{self.name}》的生效日期未经官方文本核实",
+                    f"The dates in force of the {self.name_en} are not confirmed",
+                )
+            )
+        return out
 
 
 def walk(cond: Condition) -> list[Condition]:

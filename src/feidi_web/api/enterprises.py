@@ -15,6 +15,7 @@ from feidi_web.api.schemas import (
     RegistryQuery,
     errors,
 )
+from feidi_web.common.audit import VIA_API
 from feidi_web.enterprises.permissions import enterprise_get_for_user, require_registry_editor
 from feidi_web.enterprises.selectors import RegistryFilter, enterprise_search
 from feidi_web.enterprises.services import fiscal_year_update
@@ -104,7 +105,7 @@ def fiscal_year_patch(
         year=year,
         changes=changes.model_dump(exclude_unset=True),
         seen_version=seen_version(request),
-        via="api",
+        via=VIA_API,
     )
     response["ETag"] = f'"{fy.version}"'
     return fy

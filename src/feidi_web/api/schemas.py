@@ -145,6 +145,11 @@ class RunIn(Schema):
     as_of: date = Field(description="Grade as of this date (YYYY-MM-DD), 2000-01-01 … 2100-12-31.")
 
 
+class Message(Schema):
+    zh: str = Field(description="简体中文.")
+    en: str = Field(description="English.")
+
+
 class RunOut(Schema):
     id: int = Field(description="Run id.")
     rulebook: str = Field(description="Rulebook applied.")
@@ -160,11 +165,25 @@ class RunOut(Schema):
     firms_done: int = Field(description="Firms graded so far.")
     firms_total: int = Field(description="Firms the run grades (known once it starts).")
     percent: int = Field(description="Progress, 0–100.")
-    warnings: list[str] = Field(description="Warnings the rule engine raised.")
+    warnings: list[Message] = Field(
+        description="What a reader of the results must know (the as-of date lies outside the "
+        "rulebook's period in force …), in both languages."
+    )
     error: str = Field(description="Why the run failed; empty unless `failed`.")
     created_at: datetime = Field(description="When the run was asked for.")
     started_at: datetime | None = Field(description="When grading started.")
     finished_at: datetime | None = Field(description="When the run ended.")
+
+    @staticmethod
+    def resolve_warnings(obj: Any) -> list[dict[str, str]]:
+        out = []
+        for w in obj.warnings or ():
+            if isinstance(w, list | tuple) and len(w) == 2:
+                out.append({"zh": str(w[0]), "en": str(w[1])})
+            else:  # a run from before pairs: one "中文 / English" string
+                zh, sep, en = str(w).partition(" / ")
+                out.append({"zh": zh, "en": en if sep else zh})
+        return out
 
 
 class RecordQuery(Schema):

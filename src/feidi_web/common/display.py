@@ -8,6 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from feidi.parties import PartyKind
+from feidi.reference import industry
 from feidi.schema import Field
 from feidi_web.common.lang import core_lang
 
@@ -29,11 +31,14 @@ def number_text(value: Any, digits: int = 2) -> str:
 
 
 def choice_text(field: Field, key: str) -> str:
-    """One category of an enum or flags field: its first Chinese name, or the key in words."""
-    aliases = field.values.get(key) or ()
-    if core_lang() == "zh" and aliases:
-        return aliases[0]
-    return key.replace("_", " ")
+    """One category of an enum, flags or titles field in the page's language
+    (``Field.value_label``); a title held since a date (``innovative@2024-11-29``) reads
+    创新型中小企业（2024-11-29）."""
+    level, _sep, since = key.partition("@")
+    text = field.value_label(level, core_lang())
+    if since:
+        return f"{text}（{since}）" if core_lang() == "zh" else f"{text} ({since})"
+    return text
 
 
 def value_text(field: Field | None, value: Any) -> str:
@@ -52,3 +57,22 @@ def value_text(field: Field | None, value: Any) -> str:
     if isinstance(value, int | float) or value == "none":
         return number_text(value)
     return str(value)
+
+
+def industry_text(code: str) -> str:
+    """An industry (GB/T 4754) as people name it: its Chinese name; English pages give the
+    code with the standard's name (the national table has no English names)."""
+    if not code:
+        return "—"
+    found = industry(code)
+    if found is None:
+        return code
+    return found.name if core_lang() == "zh" else f"GB/T 4754 {found.section}{found.code}"
+
+
+def kind_text(kind: str) -> str:
+    """A party's kind (``feidi.parties.PartyKind``) in the page's language."""
+    try:
+        return PartyKind(kind).label(core_lang())
+    except ValueError:
+        return kind

@@ -26,3 +26,8 @@ def field_label(name: str) -> str:
     if f is None:
         return name
     return f.en if core_lang() == "en" and f.en else f.zh
+
+
+def pick(pair: tuple[str, str]) -> str:
+    """The half of a core (中文, English) message in the page's language."""
+    return pair[0] if core_lang() == "zh" else pair[1]

@@ -71,10 +71,12 @@ class RejectNulMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             from django.http import HttpResponseBadRequest, JsonResponse
+            from django.template.loader import render_to_string
 
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "NUL characters are not allowed."}, status=400)
-            return HttpResponseBadRequest("NUL characters are not allowed.")
+            # the site's 400 page, as handler400 renders it: without the request
+            return HttpResponseBadRequest(render_to_string("400.html"))
         return self.get_response(request)
 
 

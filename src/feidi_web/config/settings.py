@@ -100,6 +100,9 @@ TEMPLATES = [
         },
     },
 ]
+#: Every form widget gets Bootstrap's class for its kind (form-select, form-control) here,
+#: in one place, rather than field by field in each form.
+FORM_RENDERER = "feidi_web.common.renderers.FeidiFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(

@@ -8,6 +8,7 @@ from feidi_web.common import views as common_views
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
+    path("favicon.ico", common_views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("feidi_web.accounts.urls")),
@@ -20,3 +21,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# 403, 404 and 500 are Django's own views with the site's 403.html, 404.html and 500.html
+handler400 = common_views.bad_request

@@ -102,7 +102,7 @@ def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
         .filter(status=RunStatus.DONE)
         .order_by("-as_of", "-finished_at", "-id")
         .select_related("version")
-        .only("id", "rulebook", "as_of", "finished_at", "version")
+        .only("id", "rulebook", "as_of", "finished_at", "version", "warnings")
     )
     firms = Enterprise.objects.filter(enterprise_scope(user)).count()
     newest_per_date: dict[date, EvaluationRun] = {}
@@ -267,7 +267,7 @@ def _candidates(
     for row in rows:  # at most tiers × CANDIDATES_PER_TIER rows
         out[row["tier"]].append(
             Candidate(
-                credit_code=row["enterprise__credit_code"],
+                credit_code=str(row["enterprise__credit_code"]),  # graded: it has one
                 name=row["enterprise__name"],
                 town=row["enterprise__town"],
                 score=row["score"],

@@ -19,6 +19,7 @@ from feidi.rules import available_rulebooks
 from feidi_web.common.http import AuthedRequest
 from feidi_web.dashboards.selectors import NEAR_GAP, Cockpit, cockpit_for_user
 from feidi_web.enterprises.permissions import require_staff_role
+from feidi_web.evaluations.ladder import current_ladder
 
 
 @login_required
@@ -32,7 +33,10 @@ def cockpit(request: AuthedRequest) -> HttpResponse:
     data = cockpit_for_user(request.user, rulebook)
     context: dict[str, Any] = {
         "cockpit": data,
-        "rulebook_choices": sorted({*data.rulebooks, rulebook, default}),
+        "rulebook_choices": [
+            (r, current_ladder(r).rulebook_label)
+            for r in sorted({*data.rulebooks, rulebook, default})
+        ],
         "can_run": request.user.is_registry_editor,
         "kpis": _kpis(data),
     }

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from feidi.demo import CITY_NAME, LOCAL_REGION, generate_demo_city
+from feidi.demo import CITY_NAME, DEMO_YEARS, LOCAL_REGION, generate_demo_city
 from feidi_web.accounts.models import Role, User
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.services import import_check, import_commit
@@ -19,7 +19,10 @@ from feidi_web.evaluations.models import EvaluationRun, RunStatus
 from feidi_web.evaluations.services import evaluation_run_execute
 
 #: Three as-of dates, one per fiscal year 2023-2025, so the cockpit shows movement.
-DEMO_RUN_DATES = (date(2024, 6, 30), date(2025, 6, 30), date(2026, 6, 30))
+#: Three yearly gradings on MIIT 2022, each inside its effective period (2022-08-01 to
+#: 2026-03-31): the newest is the cockpit's and the pool's, and needs no "outside the
+#: rulebook's period" caveat. (The CLI's demo grades 2026-06-30 on MIIT 2026 as well.)
+DEMO_RUN_DATES = (date(2024, 3, 31), date(2025, 3, 31), date(2026, 3, 31))
 DEMO_RULEBOOK = "miit-2022"
 
 
@@ -64,7 +67,7 @@ def load_demo(
         admin = User.objects.create_superuser("admin", "", "feidi-admin-2026", role=Role.ADMIN)
     if not Enterprise.objects.exists():
         say(f"Importing the demo city {CITY_NAME} ({n_local} local + {n_enclave} enclave firms)…")
-        frame = generate_demo_city(n_local=n_local, n_enclave=n_enclave, n_years=5)
+        frame = generate_demo_city(n_local=n_local, n_enclave=n_enclave, n_years=DEMO_YEARS)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "虞山市示例企业.csv"
             frame.write_csv(path)

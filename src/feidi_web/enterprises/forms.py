@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from feidi.schema import FIELDS
+from feidi.parties import PartyKind
+from feidi.schema import FIELDS, FIELDS_BY_NAME
 
 
 class RegistrySearchForm(forms.Form):
@@ -69,3 +70,40 @@ class FiscalYearForm(forms.Form):
             if number != stored.get(name):
                 out[name] = number
         return out
+
+
+class PartyForm(forms.Form):
+    """Register a party by hand; the service checks everything again (code, duplicates,
+    scope). Kinds are offered in the page's language."""
+
+    name = forms.CharField(label=_("Name"), max_length=FIELDS_BY_NAME["name"].max_chars)
+    kind = forms.ChoiceField(label=_("Kind"))
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        required=False,
+        max_length=18,
+        help_text=_("Leave empty for a prospect, start-up, lab or investor that has none yet."),
+    )
+    town = forms.CharField(
+        label=_("Town"), required=False, max_length=FIELDS_BY_NAME["town"].max_chars
+    )
+    industry_code = forms.CharField(
+        label=_("Industry code (GB/T 4754)"), required=False, max_length=5
+    )
+    jurisdiction_code = forms.RegexField(
+        label=_("Division code the party belongs to"),
+        regex=r"^[0-9]{6}$",
+        required=False,
+        help_text=_("County staff register into their own division; administrators choose."),
+    )
+
+    def __init__(self, *args, lang: str = "zh", **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [(k.value, k.label(lang)) for k in PartyKind]
+        self.fields["kind"].initial = PartyKind.ENTERPRISE.value
+
+
+class CreditCodeForm(forms.Form):
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18)

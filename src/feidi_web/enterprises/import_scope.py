@@ -143,7 +143,7 @@ def stored_places(codes: list[str]) -> dict[str, StoredPlace]:
     (scope is what is being checked, so this read is deliberately not scope-filtered; its
     result never reaches the user beyond the refusal above)."""
     return {
-        c: StoredPlace(jurisdiction_code=j, region_code=r, enclave=e)
+        str(c): StoredPlace(jurisdiction_code=j, region_code=r, enclave=e)
         for c, j, r, e in Enterprise.objects.filter(credit_code__in=codes).values_list(
             "credit_code", "jurisdiction_code", "region_code", "enclave"
         )

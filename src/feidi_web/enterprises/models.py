@@ -12,11 +12,30 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from feidi.parties import PartyKind
 from feidi.schema import FIELDS_BY_NAME
+
+#: How a party without a credit code is named in URLs and audit subjects: ``p12``.
+PARTY_REF_PREFIX = "p"
 
 
 class Enterprise(models.Model):
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    """A party of the registry (``feidi.parties``): an enterprise the ladder grades, or a
+    prospect, start-up, lab or investor the enclave works with, with or without a credit
+    code. The ladder's inputs (``profile``, ``years``) attach to it; only a party with a
+    credit code is graded. A code added later keeps the party's identity and history.
+    """
+
+    kind = models.CharField(
+        _("kind"),
+        max_length=12,
+        choices=[(k.value, k.label("en")) for k in PartyKind],
+        default=PartyKind.ENTERPRISE.value,
+    )
+    #: Unique when present; none yet for a prospect, a start-up before it registers, a lab.
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True
+    )
     # the core's checks refuse longer values with row and column (feidi.schema max_chars)
     name = models.CharField(_("name"), max_length=FIELDS_BY_NAME["name"].max_chars)
     #: 拼音首字母 of the name (e.g. 虞山融祥 → ysrx), for search as staff type it.
@@ -41,7 +60,12 @@ class Enterprise(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="enterprise_credit_code_shape",
-                condition=Q(credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
+                condition=Q(credit_code__isnull=True)
+                | Q(credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
+            ),
+            models.CheckConstraint(
+                name="enterprise_kind_valid",
+                condition=Q(kind__in=[k.value for k in PartyKind]),
             ),
             models.CheckConstraint(
                 name="enterprise_jurisdiction_shape",
@@ -50,7 +74,18 @@ class Enterprise(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.credit_code})"
+        return f"{self.name} ({self.credit_code or self.ref})"
+
+    @property
+    def ref(self) -> str:
+        """How pages and the API name this party: its credit code, or ``p<id>`` before it
+        has one (a credit code never starts with ``p``)."""
+        return self.credit_code or f"{PARTY_REF_PREFIX}{self.pk}"
+
+    @property
+    def gradable(self) -> bool:
+        """Whether the ladder can grade it (``feidi.parties.Party.gradable``)."""
+        return self.credit_code is not None
 
 
 class FiscalYear(models.Model):
@@ -72,7 +107,7 @@ class FiscalYear(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enterprise.credit_code} {self.year}"
+        return f"{self.enterprise.ref} {self.year}"
 
 
 class ImportStatus(models.TextChoices):

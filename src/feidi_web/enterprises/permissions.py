@@ -14,7 +14,7 @@ from django.http import Http404
 
 from feidi_web.accounts.models import Role, User
 from feidi_web.accounts.scope import division_prefix
-from feidi_web.enterprises.models import DataImport, Enterprise
+from feidi_web.enterprises.models import PARTY_REF_PREFIX, DataImport, Enterprise
 
 
 def in_jurisdiction(code: str) -> Q:
@@ -44,9 +44,15 @@ def enterprises_for_user(user: User) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(enterprise_scope(user))
 
 
-def enterprise_get_for_user(user: User, credit_code: str) -> Enterprise:
+def enterprise_get_for_user(user: User, ref: str) -> Enterprise:
+    """A party by its ``Enterprise.ref``: a credit code, or ``p<id>`` for one without."""
+    prefix = PARTY_REF_PREFIX
+    if ref.startswith(prefix) and ref[len(prefix) :].isdigit():
+        lookup = Q(pk=int(ref[len(prefix) :]), credit_code__isnull=True)
+    else:
+        lookup = Q(credit_code=ref)
     try:
-        return enterprises_for_user(user).get(credit_code=credit_code)
+        return enterprises_for_user(user).get(lookup)
     except Enterprise.DoesNotExist:
         raise Http404("enterprise not found") from None
 

@@ -61,13 +61,15 @@ def towns_for_user(user: User) -> list[str]:
 
 
 def dataset_for(enterprises: QuerySet[Enterprise]) -> Dataset:
-    """The core's ``Dataset`` for a set of enterprises, in two queries."""
+    """The core's ``Dataset`` for a set of enterprises, in two queries. Only parties with a
+    credit code are in it: the ladder grades registered enterprises (``Enterprise.gradable``)."""
+    enterprises = enterprises.filter(credit_code__isnull=False)
     ids_and_profiles = list(enterprises.order_by("id").values_list("id", "credit_code", "profile"))
-    code_of = {i: c for i, c, _ in ids_and_profiles}
+    code_of = {i: str(c) for i, c, _ in ids_and_profiles}
     years = FiscalYear.objects.filter(enterprise__in=enterprises.values("id")).values_list(
         "enterprise_id", "year", "figures"
     )
     return dataset_from_rows(
-        ({**p, "credit_code": c} for _, c, p in ids_and_profiles),
+        ({**p, "credit_code": code_of[i]} for i, _, p in ids_and_profiles),
         ((code_of[e], y, fig) for e, y, fig in years.iterator(chunk_size=5000)),
     )

@@ -7,6 +7,7 @@ accept and refuse exactly the same input; every change of a stored value leaves 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feidi.io import (
+    CONTROL_CHARS,
     Dataset,
     InputError,
     InputReport,
@@ -30,8 +32,18 @@ from feidi.io import (
     read_dataset_isolated,
     report_to_json,
 )
-from feidi.schema import TITLE_COLUMNS, YEAR_FIELDS
+from feidi.parties import PartyKind
+from feidi.reference import credit_code_problem, make_credit_code, normalise_industry_code
+from feidi.schema import FIELDS_BY_NAME, TITLE_COLUMNS, YEAR_FIELDS
 from feidi_web.accounts.models import Role, User
+from feidi_web.common.audit import (
+    VIA_FORM,
+    AuditAction,
+    audit_entry,
+    party_subject,
+    via_import,
+    year_subject,
+)
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises.codec import from_json, name_initials, to_json
@@ -43,7 +55,10 @@ from feidi_web.enterprises.import_scope import (
     stored_places,
 )
 from feidi_web.enterprises.models import DataImport, Enterprise, FiscalYear, ImportStatus
-from feidi_web.enterprises.permissions import require_registry_editor
+from feidi_web.enterprises.permissions import (
+    enterprise_scope,
+    require_registry_editor,
+)
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv", ".parquet")
 
@@ -258,7 +273,7 @@ def _write(
     imp: DataImport,
     jurisdiction: Mapping[str, str],
 ) -> dict[str, int]:
-    via = f"import:{imp.pk}"
+    via = via_import(imp.pk)
     firm_cols, year_cols = _written_columns(present)
     codes = data.firms.get_column("credit_code").to_list()
     existing = {
@@ -278,35 +293,33 @@ def _write(
                 profile=new,
             )
             created.append(ent)
-            audit.append(
-                AuditEntry(
-                    actor=actor,
-                    action="enterprise.create",
-                    subject=f"enterprise:{ent.credit_code}",
-                    via=via,
-                )
-            )
         else:
             profile = dict(ent.profile)
             for c in firm_cols:
                 if profile.get(c) != new.get(c):
                     audit.append(
-                        AuditEntry(
+                        audit_entry(
                             actor=actor,
-                            action="enterprise.update",
-                            subject=f"enterprise:{ent.credit_code}",
+                            action=AuditAction.PARTY_UPDATE,
+                            subject=party_subject(ent.pk),
                             field=c,
-                            old_value=profile.get(c),
-                            new_value=new.get(c),
+                            old=profile.get(c),
+                            new=new.get(c),
                             via=via,
                         )
                     )
                     profile[c] = new.get(c)
             ent.profile = profile
-            ent.jurisdiction_code = jurisdiction[ent.credit_code]
+            ent.jurisdiction_code = jurisdiction[row["credit_code"]]
             updated.append(ent)
         _sync_columns(ent)
-    Enterprise.objects.bulk_create(created, batch_size=500)
+    Enterprise.objects.bulk_create(created, batch_size=500)  # sets their ids (RETURNING)
+    audit += [
+        audit_entry(
+            actor=actor, action=AuditAction.PARTY_CREATE, subject=party_subject(e.pk), via=via
+        )
+        for e in created
+    ]
     columns = [
         "name",
         "name_initials",
@@ -342,13 +355,13 @@ def _write(
         for c in year_cols:
             if merged.get(c) != figures.get(c):
                 audit.append(
-                    AuditEntry(
+                    audit_entry(
                         actor=actor,
-                        action="fiscal_year.update",
-                        subject=f"fiscal_year:{code}:{year}",
+                        action=AuditAction.YEAR_UPDATE,
+                        subject=year_subject(ids[code], year),
                         field=c,
-                        old_value=merged.get(c),
-                        new_value=figures.get(c),
+                        old=merged.get(c),
+                        new=figures.get(c),
                         via=via,
                     )
                 )
@@ -370,9 +383,10 @@ def _write(
 def _sync_columns(ent: Enterprise) -> None:
     """Copy the searchable fields out of the profile into their indexed columns."""
     p = ent.profile
-    ent.name = p.get("name") or ent.name or ent.credit_code
+    code = ent.credit_code or ""
+    ent.name = p.get("name") or ent.name or code
     ent.name_initials = name_initials(ent.name)
-    ent.region_code = p.get("region_code") or ent.region_code or ent.credit_code[2:8]
+    ent.region_code = p.get("region_code") or ent.region_code or code[2:8]
     ent.town = p.get("town") or ""
     ent.industry_code = p.get("industry_code") or ""
     ent.enclave = bool(p.get("enclave"))
@@ -388,7 +402,7 @@ def fiscal_year_update(
     year: int,
     changes: Mapping[str, Any],
     seen_version: int,
-    via: str = "form",
+    via: str = VIA_FORM,
 ) -> FiscalYear:
     """Change figures of one fiscal year, checked by the core like a one-firm file.
 
@@ -401,7 +415,8 @@ def fiscal_year_update(
     unknown = sorted(set(changes) - set(YEAR_FIELDS))
     if unknown:
         raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(unknown)})
-    subject = f"fiscal_year:{enterprise.credit_code}:{year}"
+    subject = year_subject(enterprise.pk, year)
+    key = _check_key(enterprise)
     with transaction.atomic():
         years = list(FiscalYear.objects.select_for_update().filter(enterprise=enterprise))
         target = next((y for y in years if y.year == year), None)
@@ -422,11 +437,11 @@ def fiscal_year_update(
                     **figures,
                     **{k: (None if v in ("", None) else v) for k, v in changes.items()},
                 }
-            rows.append(_text_row(enterprise.credit_code, y.year, figures))
+            rows.append(_text_row(key, y.year, figures))
         if target is None:
             rows.append(
                 _text_row(
-                    enterprise.credit_code,
+                    key,
                     year,
                     {k: None if v in (None, "") else v for k, v in changes.items()},
                 )
@@ -435,7 +450,7 @@ def fiscal_year_update(
             rows, schema={k: pl.String for k in ("credit_code", "year", *YEAR_FIELDS)}
         )
         try:
-            data, _report = dataset_from_frame(frame, file=f"{enterprise.credit_code} {year}")
+            data, _report = dataset_from_frame(frame, file=f"{enterprise.name} {year}")
         except InputError as exc:
             raise ValidationError(
                 [f"{i.column}: {i.value} — {i.reason}" for i in exc.report.errors]
@@ -444,18 +459,18 @@ def fiscal_year_update(
         new = {k: v for k, v in to_json(row).items() if k not in ("credit_code", "year")}
         if target is None:
             target = FiscalYear.objects.create(enterprise=enterprise, year=year, figures=new)
-            AuditEntry.objects.create(
-                actor=actor, action="fiscal_year.create", subject=subject, via=via
-            )
+            audit_entry(
+                actor=actor, action=AuditAction.YEAR_CREATE, subject=subject, via=via
+            ).save()
             return target
         entries = [
-            AuditEntry(
+            audit_entry(
                 actor=actor,
-                action="fiscal_year.update",
+                action=AuditAction.YEAR_UPDATE,
                 subject=subject,
                 field=k,
-                old_value=target.figures.get(k),
-                new_value=new.get(k),
+                old=target.figures.get(k),
+                new=new.get(k),
                 via=via,
             )
             for k in changes
@@ -469,6 +484,15 @@ def fiscal_year_update(
     return target
 
 
+#: The key a party without a credit code is checked under: a well-formed code (check digit
+#: right) that no registry firm carries, since the figures' checks need a firm key, not a firm.
+_UNREGISTERED_KEY = make_credit_code("00000000000000000")
+
+
+def _check_key(enterprise: Enterprise) -> str:
+    return enterprise.credit_code or _UNREGISTERED_KEY
+
+
 def _text_row(credit_code: str, year: int, figures: Mapping[str, Any]) -> dict[str, str | None]:
     """One fiscal year as the all-text row a file would hold, for the core's checks."""
     return {
@@ -476,3 +500,124 @@ def _text_row(credit_code: str, year: int, figures: Mapping[str, Any]) -> dict[s
         "year": str(year),
         **{k: None if figures.get(k) is None else str(figures[k]) for k in YEAR_FIELDS},
     }
+
+
+# --- parties: registered by hand, with or without a credit code ----------------------------
+
+
+def _credit_code_error(code: str) -> str | None:
+    problem = credit_code_problem(code)
+    return (
+        _("%(code)s is not a valid unified social credit code: %(why)s")
+        % {"code": code, "why": problem}
+        if problem
+        else None
+    )
+
+
+def _code_taken_error(actor: User, code: str, party: Enterprise | None = None) -> str | None:
+    """Whether another party holds ``code``; a firm outside the actor's scope is named only
+    as that (its name and place stay unseen), as an import would say it."""
+    holder = Enterprise.objects.filter(credit_code=code)
+    if party is not None:
+        holder = holder.exclude(pk=party.pk)
+    if not holder.exists():
+        return None
+    visible = holder.filter(enterprise_scope(actor)).first()
+    if visible is None:
+        return _("%(code)s belongs to a firm outside your jurisdiction.") % {"code": code}
+    return _("%(code)s is already registered, as %(name)s.") % {"code": code, "name": visible.name}
+
+
+def party_register(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    credit_code: str | None = None,
+    town: str = "",
+    industry_code: str = "",
+    jurisdiction_code: str = "",
+) -> Enterprise:
+    """Register a party by hand: a firm without a file row yet, or a prospect, start-up, lab
+    or investor that may never have a credit code. It belongs to the actor's county (an
+    administrator names one); its registered division is the code's, else that county."""
+    require_registry_editor(actor)
+    division = jurisdiction_code if actor.role == Role.ADMIN else actor.division_code
+    errors: dict[str, list[str]] = {}
+    if not division or len(division) != 6 or not division.isdigit():
+        errors["jurisdiction_code"] = [_("Choose the county the party belongs to.")]
+    name = name.strip()
+    longest = FIELDS_BY_NAME["name"].max_chars or 0
+    if not name:
+        errors["name"] = [_("A name is needed.")]
+    elif re.search(CONTROL_CHARS, name) or len(name) > longest:
+        errors["name"] = [
+            _("A name of at most %(n)d characters, without control characters.") % {"n": longest}
+        ]
+    try:
+        kind = PartyKind(kind).value
+    except ValueError:
+        errors["kind"] = [_("Choose one of the listed kinds.")]
+    code = (credit_code or "").strip().upper() or None
+    if code is not None:
+        problem = _credit_code_error(code) or _code_taken_error(actor, code)
+        if problem:
+            errors["credit_code"] = [problem]
+    industry = normalise_industry_code(industry_code) if industry_code else ""
+    if industry is None:
+        errors["industry_code"] = [
+            _("%(code)s is not a GB/T 4754 industry code.") % {"code": industry_code}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        party = Enterprise(
+            kind=kind,
+            credit_code=code,
+            jurisdiction_code=division,
+            profile={"name": name, "town": town.strip(), "industry_code": industry or ""},
+        )
+        party.region_code = (code or "")[2:8] or division
+        _sync_columns(party)
+        party.save()
+        audit_entry(
+            actor=actor,
+            action=AuditAction.PARTY_CREATE,
+            subject=party_subject(party.pk),
+            via=VIA_FORM,
+        ).save()
+    return party
+
+
+def party_set_credit_code(*, actor: User, party: Enterprise, credit_code: str) -> Enterprise:
+    """A party registers as a firm: its credit code is added; its identity, figures and
+    history stay (the change log shows the code arriving). From then on the ladder grades it
+    and a file row with that code updates it."""
+    require_registry_editor(actor)
+    code = credit_code.strip().upper()
+    problem = _credit_code_error(code) or _code_taken_error(actor, code, party)
+    if problem:
+        raise ValidationError({"credit_code": [problem]})
+    with transaction.atomic():
+        locked = Enterprise.objects.select_for_update().get(pk=party.pk)
+        if locked.credit_code is not None:
+            raise ValidationError(
+                {
+                    "credit_code": [
+                        _("This party already has a credit code: %(c)s") % {"c": locked.credit_code}
+                    ]
+                }
+            )
+        locked.credit_code = code
+        locked.save(update_fields=["credit_code", "updated_at"])
+        audit_entry(
+            actor=actor,
+            action=AuditAction.PARTY_UPDATE,
+            subject=party_subject(locked.pk),
+            field="credit_code",
+            old=None,
+            new=code,
+            via=VIA_FORM,
+        ).save()
+    return locked

@@ -7,5 +7,7 @@ urlpatterns = [
     path("imports/", views.import_list, name="imports"),
     path("imports/<int:import_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:import_id>/commit/", views.import_commit_view, name="import_commit"),
-    path("<str:credit_code>/years/<int:year>/", views.fiscal_year_edit, name="year_edit"),
+    path("new/", views.party_new, name="party_new"),
+    path("<str:ref>/credit-code/", views.party_credit_code, name="party_credit_code"),
+    path("<str:ref>/years/<int:year>/", views.fiscal_year_edit, name="year_edit"),
 ]

@@ -12,13 +12,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from feidi_web.accounts.models import Role
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import core_lang, field_label
 from feidi_web.common.uploads import upload_too_large_message
 from feidi_web.enterprises import services
 from feidi_web.enterprises.codec import from_json
-from feidi_web.enterprises.forms import FiscalYearForm, ImportUploadForm
+from feidi_web.enterprises.forms import (
+    CreditCodeForm,
+    FiscalYearForm,
+    ImportUploadForm,
+    PartyForm,
+)
 from feidi_web.enterprises.permissions import (
     enterprise_get_for_user,
     import_get_for_user,
@@ -29,9 +35,9 @@ from feidi_web.enterprises.permissions import (
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fiscal_year_edit(request: AuthedRequest, credit_code: str, year: int) -> HttpResponse:
+def fiscal_year_edit(request: AuthedRequest, ref: str, year: int) -> HttpResponse:
     require_registry_editor(request.user)
-    enterprise = enterprise_get_for_user(request.user, credit_code)
+    enterprise = enterprise_get_for_user(request.user, ref)
     stored = enterprise.years.filter(year=year).first()
     figures = from_json(stored.figures) if stored else {}
     form = FiscalYearForm(
@@ -58,7 +64,7 @@ def fiscal_year_edit(request: AuthedRequest, credit_code: str, year: int) -> Htt
             form, conflict = _after_conflict(form, exc, request.POST)
         else:
             messages.success(request, _("Saved %(n)d changed figure(s).") % {"n": len(changes)})
-            return redirect("registry:detail", credit_code=credit_code)
+            return redirect("registry:detail", ref=enterprise.ref)
     return render(
         request,
         "enterprises/year_edit.html",
@@ -160,3 +166,56 @@ def import_commit_view(request: AuthedRequest, import_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Import committed."))
     return redirect("enterprises:import_detail", import_id=imp.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def party_new(request: AuthedRequest) -> HttpResponse:
+    """Register a party without a file: a prospect, start-up, lab, investor, or a firm."""
+    require_registry_editor(request.user)
+    form = PartyForm(request.POST or None, lang=core_lang())
+    if request.method == "POST" and form.is_valid():
+        try:
+            party = services.party_register(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Registered %(name)s.") % {"name": party.name})
+            return redirect("registry:detail", ref=party.ref)
+    return render(
+        request,
+        "enterprises/party_new.html",
+        {"form": form, "choose_division": request.user.role == Role.ADMIN},
+    )
+
+
+@login_required
+@require_POST
+def party_credit_code(request: AuthedRequest, ref: str) -> HttpResponse:
+    """A party registers as a firm: add its credit code, keeping its history."""
+    require_registry_editor(request.user)
+    party = enterprise_get_for_user(request.user, ref)
+    form = CreditCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            party = services.party_set_credit_code(
+                actor=request.user, party=party, credit_code=form.cleaned_data["credit_code"]
+            )
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
+        else:
+            messages.success(request, _("Credit code added."))
+    else:
+        messages.error(request, _("Enter an 18-character credit code."))
+    return redirect("registry:detail", ref=party.ref)
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for m in errors:
+                form.add_error(field if field in form.fields else None, m)
+    else:
+        for m in exc.messages:
+            form.add_error(None, m)

@@ -120,6 +120,22 @@ class EvaluationRun(models.Model):
             return 100
         return int(100 * self.firms_done / self.firms_total) if self.firms_total else 0
 
+    @property
+    def warning_texts(self) -> list[str]:
+        """The run's warnings in the page's language. Stored as (中文, English) pairs; runs
+        from before pairs hold one "中文 / English" string, shown as its half."""
+        from feidi_web.common.lang import core_lang
+
+        zh = core_lang() == "zh"
+        out = []
+        for w in self.warnings or ():
+            if isinstance(w, list | tuple) and len(w) == 2:
+                out.append(str(w[0] if zh else w[1]))
+            else:
+                first, sep, second = str(w).partition(" / ")
+                out.append(first if zh or not sep else second)
+        return out
+
 
 class Verdict(models.TextChoices):
     PASS = "pass", _("Pass")

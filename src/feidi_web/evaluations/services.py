@@ -17,9 +17,11 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feidi.dates import as_of_problem
 from feidi.io import Dataset
 from feidi.rules import available_rulebooks, evaluate
 from feidi_web.accounts.models import Role, User
+from feidi_web.common.lang import pick
 from feidi_web.enterprises.codec import jsonable
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import in_jurisdiction, require_staff_role
@@ -29,12 +31,6 @@ from feidi_web.evaluations.permissions import require_run_manager
 from feidi_web.evaluations.versions import rulebook_of, version_for
 
 log = logging.getLogger(__name__)
-
-
-#: The as-of dates a run accepts (the rulebooks' documents start in 2022; earlier dates are
-#: still graded, with the rulebook's effective-date warning).
-AS_OF_MIN = date(2000, 1, 1)
-AS_OF_MAX = date(2100, 12, 31)
 
 
 class RunAbandoned(Exception):
@@ -54,11 +50,9 @@ def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> tuple[E
         raise PermissionDenied
     if rulebook not in available_rulebooks():
         raise ValidationError(_("Unknown rulebook %(r)s") % {"r": rulebook})
-    if not AS_OF_MIN <= as_of <= AS_OF_MAX:
-        raise ValidationError(
-            _("The as-of date %(d)s is out of range: %(lo)s … %(hi)s")
-            % {"d": as_of, "lo": AS_OF_MIN, "hi": AS_OF_MAX}
-        )
+    problem = as_of_problem(as_of)
+    if problem:
+        raise ValidationError(pick(problem))
     jurisdiction = "" if actor.role == Role.ADMIN else actor.division_code
     version = version_for(rulebook)
     with transaction.atomic():
@@ -203,15 +197,18 @@ def evaluation_run_execute(*, run_id: int) -> EvaluationRun:
         book = rulebook_of(run)  # the texts stored when the run was asked for
         enterprises = _run_enterprises(run)
         data = dataset_for(enterprises)
-        ids = dict(enterprises.values_list("credit_code", "id"))
+        ids = {
+            str(c): i
+            for c, i in enterprises.filter(credit_code__isnull=False).values_list(
+                "credit_code", "id"
+            )
+        }
         run.firms_total = data.firms.height
         _beat(run, firms_total=run.firms_total)
-        warnings: set[str] = set()
         size = settings.FEIDI_RUN_BATCH_FIRMS
         for start in range(0, data.firms.height, size):
             batch = _slice(data, start, size)
             result = evaluate(batch, book, run.as_of)
-            warnings.update(result.warnings)
             records = pl.concat(list(result.iter_records())) if batch.firms.height else None
             with transaction.atomic():
                 _beat(run, firms_done=min(start + size, run.firms_total))
@@ -221,7 +218,8 @@ def evaluation_run_execute(*, run_id: int) -> EvaluationRun:
             _beat(
                 run,
                 status=RunStatus.DONE,
-                warnings=sorted(warnings),
+                # (中文, English) pairs, each page shows its language's half
+                warnings=[list(w) for w in book.warnings(run.as_of)],
                 finished_at=timezone.now(),
             )
     except RunAbandoned:

@@ -77,7 +77,7 @@ def pool_rows(records: Iterable[EvaluationRecord], pool: Pool) -> list[PoolRow]:
         rows.append(
             PoolRow(
                 name=e.name,
-                credit_code=e.credit_code,
+                credit_code=e.credit_code or "",  # a graded firm always has one
                 town=e.town,
                 industry_code=e.industry_code,
                 industry_name=_industry_name(e.industry_code),
@@ -136,7 +136,9 @@ def scope_text(user: User) -> str:
 
 def run_text(pool: Pool) -> str:
     if pool.run is None:
-        return _("No finished evaluation of %(rulebook)s yet.") % {"rulebook": pool.rulebook}
+        return _("No finished evaluation of %(rulebook)s yet.") % {
+            "rulebook": pool.ladder.rulebook_label
+        }
     return _("Rulebook %(rulebook)s, as of %(as_of)s (evaluation #%(run)s)") % {
         "rulebook": pool.ladder.rulebook_label,
         "as_of": pool.run.as_of.isoformat(),

@@ -161,7 +161,16 @@ class Pool:
     def runs(self) -> list[EvaluationRun]:
         """The finished runs the user may pick, newest first."""
         qs = runs_for_user(self.user).filter(status=RunStatus.DONE)
+        qs = qs.select_related("version")  # its name, for the picker, in the same query
         return list(qs.order_by("-as_of", "-finished_at", "-id")[:RUN_CHOICES])
+
+    @cached_property
+    def run_choices(self) -> list[tuple[int, str]]:
+        """The run picker's options in words: rulebook name · as-of date (evaluation #n)."""
+        return [
+            (r.pk, f"{r.version.label if r.version else r.rulebook} · {r.as_of:%Y-%m-%d} (#{r.pk})")
+            for r in self.runs
+        ]
 
     @cached_property
     def towns(self) -> list[str]:

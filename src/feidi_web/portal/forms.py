@@ -28,12 +28,12 @@ from feidi.schema import Field
 from feidi_web.common.display import choice_text
 from feidi_web.common.lang import core_lang, field_label
 from feidi_web.enterprises.fields import registry_fields
+from feidi_web.evaluations.ladder import current_ladder
 from feidi_web.portal.selectors import (
     HONOR_PREFIX,
     Baseline,
     input_label,
     rule_inputs,
-    rulebook_label,
 )
 
 #: How many fiscal years the form shows: the rules look back three years at most.
@@ -198,10 +198,23 @@ class SelfAssessmentForm(forms.Form):
         label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
-    def __init__(self, data: Any = None, *, baseline: Baseline, today: date, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        baseline: Baseline,
+        today: date,
+        compared_with: tuple[str, date] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``compared_with``: (rulebook, as-of) of the stored result the what-if is set
+        beside; the form starts from those, so that the two answers differ only by the
+        figures changed. Without one it starts from the default rulebook and today."""
         lang = core_lang()
-        default_book = settings.FEIDI_DEFAULT_RULEBOOK
         books = available_rulebooks()
+        default_book = settings.FEIDI_DEFAULT_RULEBOOK
+        if compared_with is not None and compared_with[0] in books:
+            default_book, today = compared_with
         book_id = (data or {}).get("rulebook") or default_book
         if book_id not in books:
             book_id = default_book
@@ -262,7 +275,7 @@ class SelfAssessmentForm(forms.Form):
         super().__init__(data, initial=initial, **kwargs)
         self.fields.update(extra)
         cast(forms.ChoiceField, self.fields["rulebook"]).choices = [
-            (b, rulebook_label(b)) for b in books
+            (b, current_ladder(b).rulebook_label) for b in books
         ]
         self._baseline_initial = initial
         for f in self.fields.values():

@@ -82,11 +82,11 @@ def baseline_for(enterprise: Enterprise) -> Baseline:
     firm = data.firms.row(0, named=True) if data.firms.height else {}
     years = {
         r["year"]: r
-        for r in data.financials.filter(pl.col("credit_code") == enterprise.credit_code).iter_rows(
-            named=True
-        )
+        for r in data.financials.filter(
+            pl.col("credit_code") == (enterprise.credit_code or "")
+        ).iter_rows(named=True)
     }
-    return Baseline(enterprise.credit_code, firm, years)
+    return Baseline(enterprise.credit_code or "", firm, years)
 
 
 @cache
@@ -115,12 +115,6 @@ def rule_inputs(book_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return year, tuple(firm)
 
 
-def rulebook_label(book_id: str) -> str:
-    book = load_rulebook(book_id)
-    name = book.name if core_lang() == "zh" else book.name_en
-    return f"{name} ({book_id})" if name else book_id
-
-
 # --- the firm page --------------------------------------------------------------------------
 
 
@@ -138,6 +132,7 @@ class StoredResult:
 
     run: EvaluationRun | None
     verdicts: list[StoredVerdict]
+    rulebook_label: str = ""
 
     def for_tier(self, tier: str) -> StoredVerdict | None:
         return next((v for v in self.verdicts if v.tier == tier), None)
@@ -153,7 +148,8 @@ def latest_stored(enterprise: Enterprise) -> StoredResult:
     order = ladder.ordered(list(latest))
     return StoredResult(
         newest,
-        [
+        rulebook_label=ladder.rulebook_label,
+        verdicts=[
             StoredVerdict(t, ladder.label(t), latest[t], record_explanation(latest[t]))
             for t in order
         ],

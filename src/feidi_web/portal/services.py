@@ -18,6 +18,7 @@ import polars as pl
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from feidi.dates import as_of_problem, fiscal_year
 from feidi.io import InputError, dataset_from_frame
 from feidi.rules import (
     Explanation,
@@ -29,7 +30,7 @@ from feidi.rules import (
 )
 from feidi.schema import YEAR_FIELDS
 from feidi_web.accounts.models import User
-from feidi_web.common.lang import core_lang
+from feidi_web.common.lang import core_lang, pick
 from feidi_web.enterprises.fields import extra_fields, registry_fields
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.selectors import dataset_for
@@ -42,9 +43,6 @@ from feidi_web.portal.selectors import (
 )
 
 __all__ = ["ChangeLine", "SelfAssessment", "TierResult", "self_assessment_run"]
-
-EARLIEST_AS_OF = date(2000, 1, 1)
-LATEST_AS_OF = date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -82,6 +80,7 @@ class TierResult:
 class SelfAssessment:
     credit_code: str
     rulebook: str
+    rulebook_label: str
     as_of: date
     tiers: list[TierResult]
     changes: list[ChangeLine]
@@ -106,17 +105,23 @@ def self_assessment_run(
     enterprise = portal_enterprise(user)
     if rulebook not in available_rulebooks():
         raise ValidationError({"rulebook": [_("Unknown rulebook %(r)s") % {"r": rulebook}]})
-    if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
-        raise ValidationError({"as_of": [_("The as-of date %(d)s is out of range") % {"d": as_of}]})
+    problem = as_of_problem(as_of)
+    if problem:
+        raise ValidationError({"as_of": [pick(problem)]})
     book = load_rulebook(rulebook)  # a what-if is graded by today's rules
     ladder = Ladder(book)
     code = enterprise.credit_code
+    if code is None:
+        raise ValidationError(
+            _("%(name)s has no credit code yet: the ladder grades registered enterprises only.")
+            % {"name": enterprise.name}
+        )
     data = dataset_for(Enterprise.objects.filter(pk=enterprise.pk))
     try:
         changed = apply_changes(data, code, changes)
     except (KeyError, ValueError) as exc:
         raise ValidationError(str(exc.args[0] if exc.args else exc)) from None
-    notes = _core_check(changed.firms, changed.financials, code, changes, as_of.year - 1)
+    notes = _core_check(changed.firms, changed.financials, code, changes, fiscal_year(as_of))
     try:
         evaluation = what_if(data, code, changes, book, as_of)
         records = list(evaluation.records().collect().iter_rows(named=True))
@@ -141,10 +146,11 @@ def self_assessment_run(
     return SelfAssessment(
         credit_code=code,
         rulebook=rulebook,
+        rulebook_label=ladder.rulebook_label,
         as_of=as_of,
         tiers=tiers,
         changes=_change_lines(data, code, changes),
-        warnings=[_pick(w) for w in evaluation.warnings],
+        warnings=[pick(w) for w in book.warnings(as_of)],
         notes=notes,
     )
 

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from feidi_web.common.display import industry_text
 from feidi_web.common.http import AuthedRequest
 from feidi_web.portal import selectors, services
 from feidi_web.portal.forms import SelfAssessmentForm
@@ -21,10 +22,12 @@ from feidi_web.portal.forms import SelfAssessmentForm
 @require_http_methods(["GET", "POST"])
 def home(request: AuthedRequest) -> HttpResponse:
     enterprise = selectors.portal_enterprise(request.user)  # 403 for every other role
+    stored = selectors.latest_stored(enterprise)
     form = SelfAssessmentForm(
         request.POST if request.method == "POST" else None,
         baseline=selectors.baseline_for(enterprise),
         today=timezone.localdate(),
+        compared_with=(stored.run.rulebook, stored.run.as_of) if stored.run else None,
     )
     assessment = None
     if request.method == "POST" and form.is_valid():
@@ -41,7 +44,6 @@ def home(request: AuthedRequest) -> HttpResponse:
     if request.htmx and request.method == "POST":
         # the results panel, and the form again out of band (its errors, its year columns)
         return render(request, "portal/_whatif_response.html", context)
-    stored = selectors.latest_stored(enterprise)
     years, figure_table = selectors.figure_table(enterprise)
     context.update(
         {
@@ -49,6 +51,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             "years": years,
             "figure_table": figure_table,
             "grants": selectors.title_rows(enterprise),
+            "industry": industry_text(enterprise.industry_code) if enterprise.industry_code else "",
         }
     )
     return render(request, "portal/home.html", context)

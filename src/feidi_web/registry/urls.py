@@ -7,5 +7,5 @@ app_name = "registry"
 # "imports/" is never read as a credit code.
 urlpatterns = [
     path("", views.enterprise_list, name="list"),
-    path("<str:credit_code>/", views.enterprise_detail, name="detail"),
+    path("<str:ref>/", views.enterprise_detail, name="detail"),
 ]

@@ -13,10 +13,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from feidi.parties import PartyKind
 from feidi.rules import title_grants
 from feidi.schema import FIELDS, FIELDS_BY_NAME
 from feidi_web.accounts.models import Role
-from feidi_web.common.display import value_text
+from feidi_web.common.audit import (
+    action_text,
+    import_ids,
+    party_subject,
+    via_text,
+    year_subject,
+)
+from feidi_web.common.display import industry_text, kind_text, value_text
 from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import field_label
 from feidi_web.common.models import AuditEntry
@@ -24,6 +32,7 @@ from feidi_web.enterprises import selectors
 from feidi_web.enterprises.codec import from_json
 from feidi_web.enterprises.fields import registry_fields
 from feidi_web.enterprises.forms import RegistrySearchForm
+from feidi_web.enterprises.models import DataImport, Enterprise
 from feidi_web.enterprises.permissions import enterprise_get_for_user, require_staff_role
 from feidi_web.evaluations.ladder import current_ladder, ladder_of, title_label
 from feidi_web.evaluations.selectors import enterprise_history, latest_run
@@ -53,7 +62,8 @@ def enterprise_list(request: AuthedRequest) -> HttpResponse:
         else:
             qs = qs.filter(pk__in=passed.filter(tier=tier).values("enterprise_id"))
     page = Paginator(
-        qs.only("credit_code", "name", "town", "industry_code", "region_code", "enclave"), PAGE_SIZE
+        qs.only("kind", "credit_code", "name", "town", "industry_code", "region_code", "enclave"),
+        PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     top: dict[int, str] = {}
     ladder = ladder_of(run) if run is not None else current_ladder()
@@ -65,12 +75,21 @@ def enterprise_list(request: AuthedRequest) -> HttpResponse:
         for eid, t in passes:
             if eid not in top or ladder.rank(t) > ladder.rank(top[eid]):
                 top[eid] = t
-    rows = [(e, ladder.label(top[e.pk]) if e.pk in top else "") for e in page]
+    rows = [
+        (
+            e,
+            ladder.label(top[e.pk]) if e.pk in top else "",
+            kind_text(e.kind) if e.kind != PartyKind.ENTERPRISE else "",
+            industry_text(e.industry_code),
+        )
+        for e in page
+    ]
     context = {
         "form": form,
         "page": page,
         "rows": rows,
         "run": run,
+        "rulebook_label": ladder.rulebook_label,
         "towns": selectors.towns_for_user(request.user),
         "tier_choices": [*ladder.labels(), ("none", _("None"))],
         "total": page.paginator.count,
@@ -86,10 +105,42 @@ def _figure_table(enterprise) -> tuple[list[int], list[tuple[str, list]]]:
     return [y.year for y in years], table
 
 
+def _change_log(enterprise: Enterprise, years: list[int]) -> list[dict[str, object]]:
+    """The party's last 50 changes in words: what, which field, from → to, how it came in."""
+    entries = list(
+        AuditEntry.objects.filter(
+            subject__in=[
+                party_subject(enterprise.pk),
+                *[year_subject(enterprise.pk, y) for y in years],
+            ]
+        ).select_related("actor")[:50]
+    )
+    files = dict(
+        DataImport.objects.filter(pk__in=import_ids([a.via for a in entries])).values_list(
+            "pk", "file_name"
+        )
+    )
+    fields = registry_fields()
+    return [
+        {
+            "at": a.at,
+            "actor": a.actor.get_username() if a.actor else "",
+            "action": action_text(a.action),
+            "year": a.subject.rsplit(":", 1)[-1] if a.subject.startswith("fiscal_year:") else "",
+            "field": field_label(a.field) if a.field else "",
+            "old": value_text(fields.get(a.field), a.old_value),
+            "new": value_text(fields.get(a.field), a.new_value),
+            "via": via_text(a.via, files),
+            "has_values": bool(a.field),
+        }
+        for a in entries
+    ]
+
+
 @login_required
 @require_GET
-def enterprise_detail(request: AuthedRequest, credit_code: str) -> HttpResponse:
-    enterprise = enterprise_get_for_user(request.user, credit_code)
+def enterprise_detail(request: AuthedRequest, ref: str) -> HttpResponse:
+    enterprise = enterprise_get_for_user(request.user, ref)
     if request.user.role == Role.ENTERPRISE:
         return redirect("portal:home")
     years, table = _figure_table(enterprise)
@@ -121,12 +172,7 @@ def enterprise_detail(request: AuthedRequest, credit_code: str) -> HttpResponse:
         {"tier": title_label(g.level), "granted": g.granted, "review_due": g.review_due}
         for g in title_grants(enterprise.profile)
     ]
-    audit = AuditEntry.objects.filter(
-        subject__in=[
-            f"enterprise:{credit_code}",
-            *[f"fiscal_year:{credit_code}:{y}" for y in years],
-        ]
-    ).select_related("actor")[:50]
+    audit = _change_log(enterprise, years)
     return render(
         request,
         "registry/detail.html",
@@ -139,6 +185,8 @@ def enterprise_detail(request: AuthedRequest, credit_code: str) -> HttpResponse:
             "profile_fields": profile_fields,
             "grants": grants,
             "audit": audit,
+            "kind": kind_text(enterprise.kind),
+            "industry": industry_text(enterprise.industry_code),
             "can_edit": request.user.is_registry_editor,
         },
     )

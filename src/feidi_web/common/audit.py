@@ -1,0 +1,93 @@
+"""The audit trail's one home: what an entry says happened (``AuditAction``), how a subject
+is named, and how an entry is written and read back in words.
+
+Services write entries in the same transaction as the change (``audit_entry`` builds one,
+unsaved, for ``bulk_create``); pages show them through ``action_text`` / ``via_text`` so that
+no stored code (``enterprise.create``, ``import:17``) reaches a user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from feidi_web.common.models import AuditEntry
+
+
+class AuditAction(models.TextChoices):
+    PARTY_CREATE = "enterprise.create", _("Registered")
+    PARTY_UPDATE = "enterprise.update", _("Profile changed")
+    YEAR_CREATE = "fiscal_year.create", _("Fiscal year added")
+    YEAR_UPDATE = "fiscal_year.update", _("Figure changed")
+
+
+def party_subject(party_id: int) -> str:
+    """The subject of a party's own entries: by its id, which never changes (a credit code
+    may be added later)."""
+    return f"party:{party_id}"
+
+
+def year_subject(party_id: int, year: int) -> str:
+    return f"fiscal_year:{party_id}:{year}"
+
+
+def audit_entry(
+    *,
+    actor: Any,
+    action: AuditAction,
+    subject: str,
+    via: str,
+    field: str = "",
+    old: Any = None,
+    new: Any = None,
+) -> AuditEntry:
+    """One entry, unsaved (callers save it with the change, often in bulk)."""
+    return AuditEntry(
+        actor=actor,
+        action=action.value,
+        subject=subject,
+        field=field,
+        old_value=old,
+        new_value=new,
+        via=via,
+    )
+
+
+def via_import(import_id: int) -> str:
+    return f"import:{import_id}"
+
+
+VIA_FORM = "form"
+VIA_API = "api"
+
+
+def action_text(action: str) -> str:
+    try:
+        return str(AuditAction(action).label)
+    except ValueError:
+        return str(_("Other change"))
+
+
+def via_text(via: str, import_names: dict[int, str] | None = None) -> str:
+    """How a change came in, in words: 表单 / API / 导入 "file.xlsx"."""
+    if via == VIA_FORM:
+        return str(_("edit form"))
+    if via == VIA_API:
+        return str(_("API"))
+    kind, _sep, ref = via.partition(":")
+    if kind == "import" and ref.isdigit():
+        name = (import_names or {}).get(int(ref))
+        return str(_("import of %(file)s") % {"file": name}) if name else str(_("an import"))
+    return str(_("other"))
+
+
+def import_ids(vias: list[str]) -> list[int]:
+    """The imports a list of entries' ``via`` names (to look their file names up once)."""
+    out = []
+    for via in vias:
+        kind, _sep, ref = via.partition(":")
+        if kind == "import" and ref.isdigit():
+            out.append(int(ref))
+    return out

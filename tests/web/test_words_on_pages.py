@@ -1,0 +1,146 @@
+"""No raw codes in front of a user, in either language: the text of every page a user
+reads (not its attributes, links or scripts) carries no rule id, field id, tier id,
+rulebook id, audit action or import reference — and an English page carries no Chinese
+beyond firm names, towns and industries the registry holds in Chinese."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from feidi.rules import available_rulebooks, load_rulebook
+from feidi.rules._model import scoring_parts, walk
+from feidi.schema import FIELDS
+from feidi_web.enterprises.models import Enterprise
+from feidi_web.enterprises.services import fiscal_year_update
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: no tags, attributes, scripts or styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "code"):  # <code>: a credit code, shown on purpose
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    p = _Text()
+    p.feed(html)
+    return re.sub(r"\s+", " ", " ".join(p.parts))
+
+
+def _raw_ids() -> re.Pattern[str]:
+    ids = {f.name for f in FIELDS if "_" in f.name}
+    ids |= {k for f in FIELDS for k in f.values if "_" in k}
+    for ref in available_rulebooks():
+        book = load_rulebook(ref)
+        ids |= {ref, *book.tiers}
+        ids |= {m for m in book.measures if "_" in m}
+        for tier in book.tiers.values():
+            ids |= {n.meta.id for n in walk(tier.requires) if "_" in n.meta.id}
+            for top in tier.scorecard.indicators if tier.scorecard else ():
+                ids |= {i.meta.id for i in scoring_parts(top) if "_" in i.meta.id}
+    ids |= {"requires", "enterprise.create", "enterprise.update", "fiscal_year.update"}
+    words = "|".join(sorted((re.escape(i) for i in ids), key=len, reverse=True))
+    return re.compile(rf"(?<![\w.-])({words}|import:\d+)(?![\w-])")
+
+
+RAW = _raw_ids()
+ENGLISH_WORDS = re.compile(r"(?<![A-Za-z])(yes|no|none|unknown)(?![A-Za-z])")
+
+
+def _pages(firms: list[Enterprise], run_id: int) -> list[str]:
+    pages = ["/enterprises/", "/cockpit/", "/pool/", "/evaluations/", f"/evaluations/{run_id}/"]
+    pages += ["/enterprises/imports/", "/enterprises/imports/1/"]
+    pages += [f"/enterprises/{e.ref}/" for e in firms]
+    return pages
+
+
+@pytest.fixture
+def edited_city(graded_city, city, admin_user):
+    """The graded city with a figure edited, so the change log has form and import rows."""
+    fiscal_year_update(
+        actor=admin_user,
+        enterprise=city[0],
+        year=2025,
+        changes={"revenue": 1234},
+        seen_version=city[0].years.get(year=2025).version,
+    )
+    return graded_city
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_no_raw_ids_on_any_staff_page(client, admin_user, city, edited_city, lang):
+    client.force_login(admin_user)
+    client.post("/i18n/setlang/", {"language": lang, "next": "/"})
+    found = []
+    for url in _pages(city, edited_city.pk):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = visible_text(response.content.decode())
+        found += [(url, text[max(m.start() - 60, 0) : m.end() + 30]) for m in RAW.finditer(text)]
+        if lang == "zh-hans":  # an untranslated yes / no / none on a Chinese page
+            found += [
+                (url, text[max(m.start() - 60, 0) : m.end() + 30])
+                for m in ENGLISH_WORDS.finditer(text)
+            ]
+    assert found == [], "\n".join(sorted({f"{u}: …{t}…" for u, t in found})[:40])
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_no_raw_ids_in_the_portal(client, firm_user, graded_city, lang):
+    client.force_login(firm_user)
+    client.post("/i18n/setlang/", {"language": lang, "next": "/"})
+    text = visible_text(client.get("/portal/").content.decode())
+    found = RAW.search(text)
+    assert found is None, text[max(found.start() - 80, 0) : found.end() + 80]
+
+
+def test_the_what_if_starts_from_the_compared_results_as_of(client, firm_user, graded_city):
+    client.force_login(firm_user)
+    html = client.get("/portal/").content.decode()
+    assert re.search(rf'name="as_of"[^>]*value="{graded_city.as_of.isoformat()}"', html) or (
+        f'value="{graded_city.as_of.isoformat()}"' in html
+    )
+
+
+def test_the_platforms_demo_holds_the_clis_demo_firms(monkeypatch, tmp_path, db):
+    """`feidi demo` and `make demo` (feidi-web demo) generate the same city: the same call."""
+    import feidi.demo as core_demo
+    from feidi_web.demo import loader
+
+    calls: list[dict] = []
+    real = core_demo.generate_demo_city
+
+    def spy(**kw):
+        calls.append(kw)
+        return real(**{**kw, "n_local": 20, "n_enclave": 2})
+
+    monkeypatch.setattr(core_demo, "generate_demo_city", spy)
+    monkeypatch.setattr(loader, "generate_demo_city", spy)
+    core_demo.write_demo_inputs(tmp_path)
+    loader.load_demo(say=lambda _: None)
+    cli, web = calls
+    assert cli.get("n_years") == web.get("n_years") == core_demo.DEMO_YEARS
+    assert cli.get("seed", core_demo.DEMO_SEED) == web.get("seed", core_demo.DEMO_SEED)
+    assert web["n_local"] == 3000 and "n_local" not in cli  # both the generator's default size
+    # the demo's evaluations are inside their rulebook's effective period
+    from feidi.rules import load_rulebook
+
+    book = load_rulebook(loader.DEMO_RULEBOOK)
+    assert all(book.in_force(d) for d in loader.DEMO_RUN_DATES)
