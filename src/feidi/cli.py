@@ -138,7 +138,7 @@ def _show_report(report: InputReport, limit: int = 30) -> None:
             str(issue.row or ""),
             issue.column or "",
             issue.value or "",
-            issue.reason,
+            issue.bilingual,
         )
     console.print(table)
     more = len(report.issues) - limit + sum(report.truncated.values())

@@ -217,8 +217,9 @@ def test_read_dataset_refuses_a_file_with_an_error(tmp_path: Path) -> None:
             4,
             "main_revenue",
             "1200",
-            "主营业务收入(1200)大于营业收入(1000) / main revenue 1200 exceeds revenue 1000",
+            "主营业务收入(1200)大于营业收入(1000)",
             "main_revenue.above_revenue",
+            reason_en="main revenue 1200 exceeds revenue 1000",
         ),
     )
     assert str(caught.value) == (
@@ -238,7 +239,7 @@ def test_validate_file_check_digit_error_mentions_pilot_area_codes(tmp_path: Pat
         ("credit_code.check_digit", 3, "credit_code", PILOT_CODE),
         ("credit_code.check_digit", 4, "credit_code", PILOT_CODE),
     ]
-    assert report.errors[0].reason == (
+    assert report.errors[0].bilingual == (
         "校验位应为 3（早期试点地区部分代码确实不符合 GB 32100，可在已接受代码清单中登记）"
         " / check character should be 3 (some early pilot-area codes really fail it:"
         " add such a code to the accepted list)"
@@ -257,10 +258,10 @@ def test_read_dataset_accepts_a_listed_pilot_code_with_a_warning(tmp_path: Path)
             2,
             "credit_code",
             PILOT_CODE,
-            "校验位不符合 GB 32100，但该代码在已接受代码清单中，按有效代码处理"
-            " / fails the GB 32100 check character but is on the accepted list;"
-            " treated as valid",
+            "校验位不符合 GB 32100，但该代码在已接受代码清单中，按有效代码处理",
             "credit_code.accepted",
+            reason_en="fails the GB 32100 check character but is on the accepted list;"
+            " treated as valid",
         ),
     )
     assert data.firms.get_column("credit_code").to_list() == [PILOT_CODE]
@@ -285,9 +286,9 @@ def test_validate_file_conflict_names_both_rows(tmp_path: Path) -> None:
             4,
             "name",
             "甲公司",
-            f"企业 {CODE} 的「企业名称」有两个不同的值：第2行为「乙公司」，第4行为「甲公司」"
-            f" / firm {CODE} has two different name values: '乙公司' (row 2) and '甲公司' (row 4)",
+            f"企业 {CODE} 的「企业名称」有两个不同的值：第2行为「乙公司」，第4行为「甲公司」",
             "firm_field.conflict",
+            reason_en=f"firm {CODE} has two different Enterprise name values: '乙公司' (row 2) and '甲公司' (row 4)",
         ),
     )
 
@@ -303,7 +304,7 @@ def test_validate_file_same_value_spelled_differently_is_no_conflict(tmp_path: P
 def test_validate_file_duplicate_year_names_the_first_row(tmp_path: Path) -> None:
     report = validate_file(_write(tmp_path / "firms.csv", _with(3, year="2022")))
 
-    assert report.errors[0].reason == (
+    assert report.errors[0].bilingual == (
         f"企业 {CODE} 的 2022 年度数据重复（首次出现在第2行）"
         f" / firm {CODE} has year 2022 twice (first at row 2)"
     )
@@ -365,8 +366,8 @@ def test_validate_file_duplicate_year_names_the_first_row(tmp_path: Path) -> Non
                     "revenue",
                     "12,000,000",
                     "营业收入 12000000 万元超过 1,000,000 万元，疑似以元而非万元填报"
-                    " / revenue 12000000 is above 1,000,000 (10k CNY): it looks like 元"
-                    " rather than 万元",
+                    " / revenue 12000000 is above 1,000,000 (in 10k CNY): it looks like yuan"
+                    " rather than 10k yuan",
                 )
             ],
         ),
@@ -380,7 +381,7 @@ def test_read_dataset_warns_but_reads(
 ) -> None:
     data, report = read_dataset(_write(tmp_path / "firms.csv", _with(sheet_row, **cells)))
 
-    assert [(i.code, i.row, i.column, i.value, i.reason) for i in report.issues] == expected
+    assert [(i.code, i.row, i.column, i.value, i.bilingual) for i in report.issues] == expected
     assert {i.severity for i in report.issues} == {"warning"}
     assert data.financials.height == 3
 
@@ -397,10 +398,10 @@ def test_read_dataset_warns_when_a_firm_has_fewer_than_three_years(tmp_path: Pat
             2,
             "credit_code",
             CODE,
-            f"企业 {CODE} 只有 2 个年度的数据（2023、2024）；部分规则需要3年数据，这些规则将为未知"
-            f" / firm {CODE} has 2 year(s) of data (2023, 2024); some rules need 3 years;"
-            " those will be unknown",
+            f"企业 {CODE} 只有 2 个年度的数据（2023、2024）；部分规则需要3年数据，这些规则将为未知",
             "years.too_few",
+            reason_en=f"firm {CODE} has 2 year(s) of data (2023, 2024); some rules need 3 years;"
+            " those will be unknown",
         ),
     )
     assert data.financials.get_column("year").to_list() == [2023, 2024]

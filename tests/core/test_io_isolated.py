@@ -54,8 +54,8 @@ def test_a_child_out_of_memory_is_one_clear_error_and_the_caller_lives(tmp_path)
     )
     assert data is None
     assert [(i.code, i.row, i.column) for i in report.issues] == [("file.resources", None, None)]
-    assert "300 MiB" not in report.issues[0].reason  # stated in GiB, as configured
-    assert "0.292969 GiB" in report.issues[0].reason
+    assert "300 MiB" not in report.issues[0].bilingual  # stated in GiB, as configured
+    assert "0.292969 GiB" in report.issues[0].bilingual
     assert os.getpid() > 0  # still here
 
 
@@ -66,7 +66,7 @@ def test_a_child_that_takes_too_long_is_stopped(tmp_path):
     )
     assert data is None
     assert [i.code for i in report.issues] == ["file.timeout"]
-    assert "0 s" in report.issues[0].reason or "0 秒" in report.issues[0].reason
+    assert "0 s" in report.issues[0].bilingual or "0 秒" in report.issues[0].bilingual
 
 
 def test_no_temporary_folder_is_left_behind(tmp_path, monkeypatch):

@@ -156,9 +156,10 @@ def test_check_limits_refuses_a_single_cell_at_xfd1048576(tmp_path: Path) -> Non
         None,
         "工作表「Sheet1」的数据区域 A1:XFD1048576 共 1048576 行 × 16384 列"
         "（17179869184 个单元格），超过上限 1000000 行"
-        " / sheet 'Sheet1' spans A1:XFD1048576, that is 1,048,576 rows × 16,384 columns"
-        " (17,179,869,184 cells), more than the limit of 1,000,000 rows",
+        "",
         "file.too_large",
+        reason_en="sheet 'Sheet1' spans A1:XFD1048576, that is 1,048,576 rows × 16,384 columns"
+        " (17,179,869,184 cells), more than the limit of 1,000,000 rows",
     )
     assert grown < REFUSAL_MB
 
@@ -166,14 +167,14 @@ def test_check_limits_refuses_a_single_cell_at_xfd1048576(tmp_path: Path) -> Non
 def test_check_limits_names_the_limit_exceeded_columns_then_cells(tmp_path: Path) -> None:
     wide = _workbook(tmp_path / "wide.xlsx", _sheet('<row r="2"><c r="IW2"><v>1</v></c></row>'))
     # 2 rows × 257 columns: the column limit
-    assert _only_issue(validate_file(wide, limits=WEB)).reason.endswith(
+    assert _only_issue(validate_file(wide, limits=WEB)).bilingual.endswith(
         "2 rows × 257 columns, more than the limit of 256 columns"
     )
     # 100,000 rows × 250 columns: within both, but 25,000,000 cells
     big = _workbook(
         tmp_path / "big.xlsx", _sheet('<row r="100000"><c r="IP100000"><v>1</v></c></row>')
     )
-    assert _only_issue(validate_file(big, limits=WEB)).reason == (
+    assert _only_issue(validate_file(big, limits=WEB)).bilingual == (
         "工作表「Sheet1」的数据区域 A1:IP100000 共 100000 行 × 250 列（25000000 个单元格），"
         "超过上限 20000000 个单元格 / sheet 'Sheet1' spans A1:IP100000, that is 100,000 rows"
         " × 250 columns (25,000,000 cells), more than the limit of 20,000,000 cells"
@@ -186,7 +187,7 @@ def test_check_limits_refuses_a_declared_dimension_of_the_whole_sheet(tmp_path: 
 
     issue = _only_issue(validate_file(path, limits=WEB))
 
-    assert (issue.code, issue.reason) == (
+    assert (issue.code, issue.bilingual) == (
         "file.too_large",
         "工作表「Sheet1」声明的数据区域 A1:XFD1048576 共 1048576 行 × 16384 列"
         "（17179869184 个单元格），超过上限 1000000 行"
@@ -220,7 +221,7 @@ def test_check_limits_follows_cells_however_the_sheet_spells_them(
         "prefixed": "702 columns, more than the limit of 256 columns",
     }
     assert issue.code == "file.too_large"
-    assert issue.reason.endswith(expected[name])
+    assert issue.bilingual.endswith(expected[name])
 
 
 def test_check_limits_numbers_implicit_rows_after_a_chunk_read_the_fast_way(
@@ -233,7 +234,7 @@ def test_check_limits_numbers_implicit_rows_after_a_chunk_read_the_fast_way(
         max_rows=40_000, max_columns=256, max_cells=20_000_000, max_uncompressed_bytes=2**30
     )
 
-    assert _only_issue(validate_file(path, limits=limits)).reason.endswith(
+    assert _only_issue(validate_file(path, limits=limits)).bilingual.endswith(
         "A1:A40001, that is 40,001 rows × 1 columns, more than the limit of 40,000 rows"
     )
 
@@ -264,7 +265,7 @@ def test_check_limits_refuses_a_300_mb_shared_string_unread(tmp_path: Path) -> N
     report, grown = _peak_growth_mb(lambda: validate_file(path, limits=WEB))
 
     issue = _only_issue(report)
-    assert (issue.code, issue.reason) == (
+    assert (issue.code, issue.bilingual) == (
         "file.too_large",
         "工作簿解压后共 300 MiB，超过上限 256 MiB"
         " / the workbook unpacks to 300 MiB, more than the limit of 256 MiB",
@@ -292,8 +293,8 @@ def test_check_limits_counts_a_shared_string_once_per_cell_using_it(
 
     issue = _only_issue(report)
     assert issue.code == "file.too_large"
-    assert issue.reason.startswith("工作表「Sheet1」的单元格引用的共享文本展开后共 400 MiB")
-    assert issue.reason.endswith(
+    assert issue.bilingual.startswith("工作表「Sheet1」的单元格引用的共享文本展开后共 400 MiB")
+    assert issue.bilingual.endswith(
         "the shared text that the cells of sheet 'Sheet1' refer to expands to 400 MiB,"
         " more than the limit of 256 MiB"
     )
@@ -309,7 +310,7 @@ def test_check_limits_refuses_more_shared_strings_than_cells(tmp_path: Path) -> 
         max_rows=1_000, max_columns=10, max_cells=1_000, max_uncompressed_bytes=2**20
     )
 
-    assert _only_issue(validate_file(path, limits=limits)).reason == (
+    assert _only_issue(validate_file(path, limits=limits)).bilingual == (
         "工作簿至少有 1001 条共享文本，超过上限 1000 个单元格 / the workbook holds at least"
         " 1,001 shared strings, more than the limit of 1,000 cells"
     )
@@ -327,7 +328,7 @@ def test_check_limits_refuses_a_styles_part_too_large_to_parse_whole(tmp_path: P
 
     issue = _only_issue(validate_file(path, limits=DEFAULT_LIMITS))
 
-    assert (issue.code, issue.reason) == (
+    assert (issue.code, issue.bilingual) == (
         "file.too_large",
         "工作簿中需整体读入的部件 xl/styles.xml 解压后共 17 MiB，超过上限 16 MiB"
         " / xl/styles.xml, a part of the workbook that is read whole, unpacks to 17 MiB, more"
@@ -372,10 +373,10 @@ def test_check_limits_refuses_a_part_holding_more_than_it_declares(tmp_path: Pat
         None,
         None,
         None,
-        "工作簿中的 xl/sharedStrings.xml 解压后超过其声明的 1000 字节，文件已损坏或被篡改"
-        " / xl/sharedStrings.xml in the workbook holds more than the 1,000 bytes it declares:"
-        " the file is damaged or tampered with",
+        "工作簿中的 xl/sharedStrings.xml 解压后超过其声明的 1000 字节，文件已损坏或被篡改",
         "file.corrupt",
+        reason_en="xl/sharedStrings.xml in the workbook holds more than the 1,000 bytes it declares:"
+        " the file is damaged or tampered with",
     )
     assert grown < REFUSAL_MB
 
@@ -390,10 +391,10 @@ def test_check_limits_refuses_a_workbook_that_is_not_a_zip(tmp_path: Path) -> No
         None,
         None,
         None,
-        "文件不是有效的 XLSX 工作簿（可能是改了扩展名的 .xls、已加密或已损坏）"
-        " / the file is not a valid XLSX workbook (it may be a renamed .xls, encrypted or"
-        " damaged)",
+        "文件不是有效的 XLSX 工作簿（可能是改了扩展名的 .xls、已加密或已损坏）",
         "file.corrupt",
+        reason_en="the file is not a valid XLSX workbook (it may be a renamed .xls, encrypted or"
+        " damaged)",
     )
 
 
@@ -423,10 +424,10 @@ def test_check_limits_refuses_the_30_million_row_parquet_bomb(tmp_path: Path) ->
         None,
         None,
         None,
-        "Parquet 文件共有 30000000 行 × 1 列（30000000 个单元格），超过上限 1000000 行"
-        " / the Parquet file holds 30,000,000 rows × 1 columns (30,000,000 cells), more than"
-        " the limit of 1,000,000 rows",
+        "Parquet 文件共有 30000000 行 × 1 列（30000000 个单元格），超过上限 1000000 行",
         "file.too_large",
+        reason_en="the Parquet file holds 30,000,000 rows × 1 columns (30,000,000 cells), more than"
+        " the limit of 1,000,000 rows",
     )
     assert grown < REFUSAL_MB
 
@@ -440,7 +441,7 @@ def test_check_limits_refuses_parquet_text_that_expands_past_the_limit(tmp_path:
 
     issue = _only_issue(validate_file(path, limits=limits))
 
-    assert (issue.code, issue.reason) == (
+    assert (issue.code, issue.bilingual) == (
         "file.too_large",
         "Parquet 文件中的文本展开后共 19.1 MiB，超过上限 1 MiB"
         " / the Parquet file's text expands to 19.1 MiB, more than the limit of 1 MiB",
@@ -457,9 +458,9 @@ def test_check_limits_refuses_a_file_that_is_not_parquet(tmp_path: Path) -> None
         None,
         None,
         None,
-        "文件不是有效的 Parquet 文件（或已损坏） / the file is not a valid Parquet file"
-        " (or it is damaged)",
+        "文件不是有效的 Parquet 文件（或已损坏）",
         "file.corrupt",
+        reason_en="the file is not a valid Parquet file (or it is damaged)",
     )
 
 
@@ -483,22 +484,22 @@ def test_check_limits_refuses_a_csv_with_too_many_rows(tmp_path: Path) -> None:
         None,
         None,
         None,
-        "文件共有 6 行 × 2 列，超过上限 5 行 / the file holds 6 rows × 2 columns, more than"
-        " the limit of 5 rows",
+        "文件共有 6 行 × 2 列，超过上限 5 行",
         "file.too_large",
+        reason_en="the file holds 6 rows × 2 columns, more than the limit of 5 rows",
     )
     assert validate_file(_csv(tmp_path / "ok.csv", lines[:5]), limits=SMALL).errors == ()
 
 
 def test_check_limits_refuses_a_csv_too_wide_or_with_too_many_cells(tmp_path: Path) -> None:
     wide = _csv(tmp_path / "wide.csv", ["credit_code,year,revenue,a,b", f"{CODE},2024,1"])
-    assert _only_issue(validate_file(wide, limits=SMALL)).reason == (
+    assert _only_issue(validate_file(wide, limits=SMALL)).bilingual == (
         "文件共有 2 行 × 5 列，超过上限 4 列 / the file holds 2 rows × 5 columns, more than"
         " the limit of 4 columns"
     )
     lines = ["credit_code,year,revenue,name", *[f"{CODE},{y},1,甲" for y in (2022, 2023, 2024)]]
     many = _csv(tmp_path / "many.csv", [*lines, f"{CODE},2025,1,甲"])
-    assert _only_issue(validate_file(many, limits=SMALL)).reason == (
+    assert _only_issue(validate_file(many, limits=SMALL)).bilingual == (
         "文件共有 5 行 × 4 列（20 个单元格），超过上限 16 个单元格 / the file holds 5 rows × 4"
         " columns (20 cells), more than the limit of 16 cells"
     )
@@ -508,7 +509,7 @@ def test_check_limits_counts_utf16_lines_as_characters(tmp_path: Path) -> None:
     lines = ["credit_code\tyear", *[f"{CODE}\t{2000 + i}" for i in range(5)]]
     path = _csv(tmp_path / "unicode.txt", lines, encoding="utf-16")  # with BOM, as Excel writes
 
-    assert _only_issue(validate_file(path, limits=SMALL)).reason == (
+    assert _only_issue(validate_file(path, limits=SMALL)).bilingual == (
         "文件共有 6 行 × 2 列，超过上限 5 行 / the file holds 6 rows × 2 columns, more than"
         " the limit of 5 rows"
     )
@@ -518,7 +519,7 @@ def test_check_limits_refuses_a_csv_larger_than_the_byte_limit(tmp_path: Path) -
     path = _csv(tmp_path / "big.csv", ["credit_code,year", *[f"{CODE},2024"] * 3])
     limits = ReadLimits(max_rows=10, max_columns=10, max_cells=100, max_uncompressed_bytes=64)
 
-    assert _only_issue(validate_file(path, limits=limits)).reason == (
+    assert _only_issue(validate_file(path, limits=limits)).bilingual == (
         "文件大小为 89 B，超过上限 64 B / the file is 89 B, more than the limit of 64 B"
     )
 
@@ -547,9 +548,9 @@ def test_validate_file_refuses_a_control_character_in_a_name(tmp_path: Path, cha
             2,
             "name",
             f"甲{shown}公司",
-            f"企业名称含有控制字符 {shown}，请删除 / name contains the control character(s)"
-            f" {shown}: delete them",
+            f"企业名称含有控制字符 {shown}，请删除",
             "text.control_char",
+            reason_en=f"Enterprise name contains the control character(s) {shown}: delete them",
         ),
     )
 
@@ -578,8 +579,9 @@ def test_validate_file_refuses_a_name_or_town_longer_than_its_column(tmp_path: P
             2,
             "name",
             "企" * 201,
-            "企业名称超过 200 个字符（201 个） / name is longer than 200 characters (201)",
+            "企业名称超过 200 个字符（201 个）",
             "text.too_long",
+            reason_en="Enterprise name is longer than 200 characters (201)",
         ),
         *(
             Issue(
@@ -588,8 +590,9 @@ def test_validate_file_refuses_a_name_or_town_longer_than_its_column(tmp_path: P
                 row,
                 "town",
                 "镇" * 101,
-                "所属镇(街道)超过 100 个字符（101 个） / town is longer than 100 characters (101)",
+                "所属镇(街道)超过 100 个字符（101 个）",
                 "text.too_long",
+                reason_en="Town or subdistrict is longer than 100 characters (101)",
             )
             for row in (2, 3, 4)
         ),

@@ -99,8 +99,9 @@ def test_read_dataset_title_row_above_header_keeps_spreadsheet_row_numbers(
             9,
             "营业收入(万元)",
             "六百",
-            "营业收入「六百」不是数字 / revenue: '六百' is not a number",
+            "营业收入「六百」不是数字",
             "number.parse",
+            reason_en="Revenue: '六百' is not a number",
         ),
     )
     assert report.rows == 6
@@ -195,8 +196,9 @@ def test_read_dataset_parquet_rows_numbered_as_if_a_header_row(tmp_path: Path) -
             3,
             "revenue",
             "-5",
-            "营业收入不能为负数（-5） / revenue cannot be negative (-5)",
+            "营业收入不能为负数（-5）",
             "range.negative",
+            reason_en="Revenue cannot be negative (-5)",
         ),
     )
 
@@ -258,9 +260,10 @@ def test_read_dataset_missing_year_column_is_a_single_error(tmp_path: Path) -> N
             1,
             None,
             None,
-            "缺少必需的列：年度(year)（在前10行中查找表头） / required column(s) missing: year"
-            " (the header is looked for in the first 10 rows)",
+            "缺少必需的列：年度(year)（在前10行中查找表头）",
             "header.missing",
+            reason_en="required column(s) missing: year"
+            " (the header is looked for in the first 10 rows)",
         ),
     )
 
@@ -276,8 +279,9 @@ def test_read_dataset_unknown_header_is_ignored_with_a_warning(tmp_path: Path) -
             1,
             "备注",
             "备注",
-            "无法识别的表头「备注」，该列已忽略 / unknown header '备注'; the column is ignored",
+            "无法识别的表头「备注」，该列已忽略",
             "header.unknown",
+            reason_en="unknown header '备注'; the column is ignored",
         ),
     )
     assert report.ignored_columns == ("备注",)
@@ -385,9 +389,10 @@ def test_read_dataset_refuses_big5_and_shift_jis_naming_the_encoding(
             None,
             None,
             f"文件看起来是{zh} 编码，按简体中文(GBK)读取会成为乱码；请另存为 UTF-8（或 GBK）编码的"
-            f" CSV / the file looks like {en} text, which read as Chinese GBK would be garbled;"
-            " save it as UTF-8 (or GBK) CSV",
+            f" CSV",
             "file.encoding",
+            reason_en=f"the file looks like {en} text, which read as Chinese GBK would be garbled;"
+            " save it as UTF-8 (or GBK) CSV",
         ),
     )
 
@@ -433,9 +438,10 @@ def test_read_dataset_refuses_utf16_without_a_byte_order_mark(
             None,
             None,
             f"文件看起来是没有字节顺序标记(BOM)的 {name} 文本，无法可靠读取；请另存为 UTF-8"
-            f" 编码的 CSV / the file looks like {name} text without a byte-order mark, which"
-            " cannot be read reliably; save it as UTF-8 CSV",
+            f" 编码的 CSV",
             "file.encoding",
+            reason_en=f"the file looks like {name} text without a byte-order mark, which"
+            " cannot be read reliably; save it as UTF-8 CSV",
         ),
     )
 
@@ -446,7 +452,7 @@ def test_read_dataset_refuses_utf16_without_a_byte_order_mark(
 def test_read_dataset_missing_file_names_only_the_file(tmp_path: Path) -> None:
     report = validate_file(tmp_path / "stored" / "nowhere.csv")
 
-    assert [(i.file, i.reason) for i in report.issues] == [
+    assert [(i.file, i.bilingual) for i in report.issues] == [
         ("nowhere.csv", "找不到文件 nowhere.csv / file not found: nowhere.csv")
     ]
 
@@ -466,7 +472,7 @@ def test_read_dataset_parser_message_names_no_directory(tmp_path: Path) -> None:
     report = validate_file(path)
 
     assert [i.code for i in report.issues] == ["file.unreadable"]
-    reason = report.issues[0].reason
+    reason = report.issues[0].bilingual
     assert "broken.xlsx" in reason
     assert str(tmp_path) not in reason
     assert "/tmp" not in reason

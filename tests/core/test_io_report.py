@@ -18,8 +18,9 @@ ERROR = Issue(
     4,
     "营业收入",
     "abc",
-    "营业收入「abc」不是数字 / revenue: 'abc' is not a number",
+    "营业收入「abc」不是数字",
     "number.parse",
+    reason_en="Revenue: 'abc' is not a number",
 )
 WARNING = Issue(
     "warning",
@@ -27,8 +28,9 @@ WARNING = Issue(
     5,
     "研发费用",
     "900",
-    "研发费用(900)大于营业收入(800) / R&D",
+    "研发费用(900)大于营业收入(800)",
     "rd_expense.above_revenue",
+    reason_en="R&D",
 )
 
 
@@ -58,7 +60,7 @@ def test_input_error_str_is_one_bilingual_line() -> None:
 
     assert str(error) == (
         "城区.csv: 5 个错误、1 个警告，文件未被采用 / 5 error(s), 1 warning(s); the file was not"
-        " used — row 4, 营业收入: 营业收入「abc」不是数字 / revenue: 'abc' is not a number"
+        " used — row 4, 营业收入: 营业收入「abc」不是数字 / Revenue: 'abc' is not a number"
     )
     assert error.report.truncated == {"number.parse": 4}
 
@@ -91,15 +93,34 @@ def test_write_report_csv_is_excel_friendly_utf8(tmp_path: Path) -> None:
 
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert pl.read_csv(path, infer_schema=False).rows() == [
-        ("error", "城区.csv", "4", "营业收入", "abc", ERROR.reason, "number.parse"),
-        ("warning", "城区.csv", "5", "研发费用", "900", WARNING.reason, "rd_expense.above_revenue"),
+        (
+            "error",
+            "城区.csv",
+            "4",
+            "营业收入",
+            "abc",
+            ERROR.reason,
+            ERROR.reason_en,
+            "number.parse",
+        ),
+        (
+            "warning",
+            "城区.csv",
+            "5",
+            "研发费用",
+            "900",
+            WARNING.reason,
+            WARNING.reason_en,
+            "rd_expense.above_revenue",
+        ),
         (
             "error",
             "城区.csv",
             None,
             None,
             None,
-            "另有 2 条同类问题未列出 / 2 more issues with this code were not listed",
+            "另有 2 条同类问题未列出",
+            "2 more issues with this code were not listed",
             "number.parse",
         ),
     ]
@@ -118,6 +139,7 @@ def test_write_report_json_keeps_chinese_and_columns(tmp_path: Path) -> None:
             "column": "营业收入",
             "value": "abc",
             "reason": ERROR.reason,
+            "reason_en": ERROR.reason_en,
             "code": "number.parse",
         }
     ]
@@ -132,9 +154,18 @@ def test_write_report_xlsx_has_one_row_per_issue(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(path).active
     assert sheet is not None
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
-        ["severity", "file", "row", "column", "value", "reason", "code"],
-        ["error", "城区.csv", 4, "营业收入", "abc", ERROR.reason, "number.parse"],
-        ["warning", "城区.csv", 5, "研发费用", "900", WARNING.reason, "rd_expense.above_revenue"],
+        ["severity", "file", "row", "column", "value", "reason", "reason_en", "code"],
+        ["error", "城区.csv", 4, "营业收入", "abc", ERROR.reason, ERROR.reason_en, "number.parse"],
+        [
+            "warning",
+            "城区.csv",
+            5,
+            "研发费用",
+            "900",
+            WARNING.reason,
+            WARNING.reason_en,
+            "rd_expense.above_revenue",
+        ],
     ]
 
 

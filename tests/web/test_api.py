@@ -295,7 +295,7 @@ def test_patch_negative_revenue_is_refused_and_nothing_changes(client, staff_use
     detail = r.json()["detail"]
     assert (
         detail[0]
-        == "revenue: -5.0 — 营业收入不能为负数（-5.0） / revenue cannot be negative (-5.0)"
+        == "revenue: -5.0 — 营业收入不能为负数（-5.0）"  # the user's language, not both joined
     )
     assert len(detail) == 2
     assert detail[1].startswith("main_revenue: ")  # now more than the revenue

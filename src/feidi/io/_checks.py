@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from feidi.io._issues import CONTROL_CHARS, Severity, visible_text
+from feidi.io._issues import CONTROL_CHARS, Bilingual, Severity, visible_text
 from feidi.io._parse import (
     NUMBER_KINDS,
     WHOLE_KINDS,
@@ -74,7 +74,7 @@ class RowCheck:
     severity: Severity
     field: str  # the column the issue points at
     failing: pl.Expr
-    explain: Callable[[Row], str]
+    explain: Callable[[Row], Bilingual]
     #: Report only the firm's first failing row (the fact is about the firm, not the row).
     once_per_firm: bool = False
 
@@ -86,8 +86,8 @@ def number_text(value: object) -> str:
     return str(value)
 
 
-def field_labels(f: Field) -> tuple[str, str]:
-    return f.zh, f.name.replace("_", " ")
+def field_labels(f: Field) -> Bilingual:
+    return f.label("zh"), f.label("en")
 
 
 def parse_fields(work: pl.DataFrame, fields: list[Field]) -> tuple[pl.DataFrame, list[RowCheck]]:
@@ -173,11 +173,11 @@ def _text_checks(f: Field, raw: str, dtype: pl.DataType) -> list[RowCheck]:
     zh, en = field_labels(f)
     text = text_expr(raw, dtype)
 
-    def control(r: Row) -> str:
+    def control(r: Row) -> Bilingual:
         found = "、".join(sorted({visible_text(c) for c in cell(r, raw) if visible_text(c) != c}))
         return (
-            f"{zh}含有控制字符 {found}，请删除 / {en} contains the control character(s)"
-            f" {found.replace('、', ', ')}: delete them"
+            f"{zh}含有控制字符 {found}，请删除",
+            f"{en} contains the control character(s) {found.replace('、', ', ')}: delete them",
         )
 
     checks = [
@@ -192,8 +192,8 @@ def _text_checks(f: Field, raw: str, dtype: pl.DataType) -> list[RowCheck]:
                 f.name,
                 text.str.len_chars() > limit,
                 lambda r: (
-                    f"{zh}超过 {limit} 个字符（{len(cell(r, raw))} 个）"
-                    f" / {en} is longer than {limit} characters ({len(cell(r, raw))})"
+                    f"{zh}超过 {limit} 个字符（{len(cell(r, raw))} 个）",
+                    f"{en} is longer than {limit} characters ({len(cell(r, raw))})",
                 ),
             )
         )
@@ -203,7 +203,7 @@ def _text_checks(f: Field, raw: str, dtype: pl.DataType) -> list[RowCheck]:
 def _unparsed(
     code: str, f: Field, raw: str, zh_why: str, en_why: str, *, blank: pl.Expr | None = None
 ) -> RowCheck:
-    """A non-empty cell that did not parse: "营业收入「abc」不是数字 / revenue: 'abc' is ..."."""
+    """A non-empty cell that did not parse: ("营业收入「abc」不是数字", "Revenue: 'abc' is ...")."""
     zh, en = field_labels(f)
     empty = pl.col(raw).is_null() if blank is None else blank
     return RowCheck(
@@ -211,7 +211,7 @@ def _unparsed(
         "error",
         f.name,
         ~empty & pl.col(f.name).is_null(),
-        lambda r: f"{zh}「{cell(r, raw)}」{zh_why} / {en}: {cell(r, raw)!r} {en_why}",
+        lambda r: (f"{zh}「{cell(r, raw)}」{zh_why}", f"{en}: {cell(r, raw)!r} {en_why}"),
     )
 
 
@@ -222,14 +222,17 @@ def _allowed(f: Field) -> str:
 def _year_parser(f: Field, raw: str, dtype: pl.DataType) -> Parsed:
     given, year = pl.col(raw).is_not_null(), pl.col(YEAR)
     return number_expr(raw, dtype, clean=False), [
-        RowCheck("year.missing", "error", YEAR, ~given, lambda r: "年度为空 / the year is empty"),
+        RowCheck(
+            "year.missing", "error", YEAR, ~given, lambda r: ("年度为空", "the year is empty")
+        ),
         RowCheck(
             "year.parse",
             "error",
             YEAR,
             given & (year.is_null() | (year != year.round(0))),
             lambda r: (
-                f"年度「{cell(r, raw)}」不是整数年份 / year {cell(r, raw)!r} is not a whole year"
+                f"年度「{cell(r, raw)}」不是整数年份",
+                f"year {cell(r, raw)!r} is not a whole year",
             ),
         ),
         *_bound_checks(f),
@@ -244,7 +247,7 @@ def _credit_code_parser(raw: str, dtype: pl.DataType) -> Parsed:
             "error",
             CREDIT,
             pl.col(raw).is_null(),
-            lambda r: "统一社会信用代码为空 / the credit code is empty",
+            lambda r: ("统一社会信用代码为空", "the credit code is empty"),
         )
     ]
 
@@ -349,8 +352,8 @@ def _number_parser(f: Field, raw: str, dtype: pl.DataType) -> Parsed:
                 f.name,
                 value != value.round(0),
                 lambda r: (
-                    f"{zh}应为整数，实际为 {cell(r, raw)}"
-                    f" / {en} must be a whole number, got {cell(r, raw)}"
+                    f"{zh}应为整数，实际为 {cell(r, raw)}",
+                    f"{en} must be a whole number, got {cell(r, raw)}",
                 ),
             )
         )
@@ -366,8 +369,8 @@ def _number_parser(f: Field, raw: str, dtype: pl.DataType) -> Parsed:
                 & (value >= 1)
                 & ~value.is_in(CHUANGKE_LEVELS),
                 lambda r: (
-                    f"创客中国获奖应填 50（50强）或 500（500强），实际为 {cell(r, raw)}"
-                    f" / chuangke_rank must be 50 (top 50) or 500 (top 500), got {cell(r, raw)}"
+                    f"创客中国获奖应填 50（50强）或 500（500强），实际为 {cell(r, raw)}",
+                    f"the Maker China prize must be 50 (top 50) or 500 (top 500), got {cell(r, raw)}",
                 ),
             )
         )
@@ -388,8 +391,8 @@ def _bound_checks(f: Field) -> list[RowCheck]:
     else:
         zh_range, en_range = f"不应大于{number_text(hi)}", f"must be at most {number_text(hi)}"
 
-    def out_of_bounds(r: Row) -> str:
-        return f"{zh}{zh_range}，实际为 {cell(r, raw)} / {en} {en_range}, got {cell(r, raw)}"
+    def out_of_bounds(r: Row) -> Bilingual:
+        return f"{zh}{zh_range}，实际为 {cell(r, raw)}", f"{en} {en_range}, got {cell(r, raw)}"
 
     checks: list[RowCheck] = []
     if lo == 0:
@@ -400,7 +403,8 @@ def _bound_checks(f: Field) -> list[RowCheck]:
                 f.name,
                 value < 0,
                 lambda r: (
-                    f"{zh}不能为负数（{cell(r, raw)}） / {en} cannot be negative ({cell(r, raw)})"
+                    f"{zh}不能为负数（{cell(r, raw)}）",
+                    f"{en} cannot be negative ({cell(r, raw)})",
                 ),
             )
         )
@@ -429,9 +433,9 @@ def _flags_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) ->
             f.name,
             text_expr(raw, dtype).is_in(unknown),
             lambda r: (
-                f"{zh}中有无法识别的项：{'、'.join(parses[str(r[raw])].unknown)}（可用：{allowed}）"
-                f" / {en}: unknown item(s) {', '.join(parses[str(r[raw])].unknown)}"
-                f" (allowed: {allowed})"
+                f"{zh}中有无法识别的项：{'、'.join(parses[str(r[raw])].unknown)}（可用：{allowed}）",
+                f"{en}: unknown item(s) {', '.join(parses[str(r[raw])].unknown)}"
+                f" (allowed: {allowed})",
             ),
         )
     ]
@@ -444,13 +448,13 @@ def _titles_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) -
     text = text_expr(raw, dtype)
     allowed = _allowed(f)
 
-    def too_many(r: Row) -> str:
+    def too_many(r: Row) -> Bilingual:
         p = parses[str(r[raw])]
         levels = ", ".join(f"{lv} ×{len(p.grants[lv])}" for lv in p.too_many())
         return (
-            f"{zh}中同一称号的授予日期超过{TITLE_SLOTS}个（{levels}），只保留最近{TITLE_SLOTS}个"
-            f" / {en}: more than {TITLE_SLOTS} grant dates for one title ({levels});"
-            f" only the {TITLE_SLOTS} most recent are kept"
+            f"{zh}中同一称号的授予日期超过{TITLE_SLOTS}个（{levels}），只保留最近{TITLE_SLOTS}个",
+            f"{en}: more than {TITLE_SLOTS} grant dates for one title ({levels});"
+            f" only the {TITLE_SLOTS} most recent are kept",
         )
 
     value = text.replace_strict(canonical, default=None, return_dtype=pl.String)
@@ -461,9 +465,9 @@ def _titles_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) -
             f.name,
             text.is_in([t for t, p in parses.items() if p.unknown]),
             lambda r: (
-                f"{zh}中有无法识别的称号：{'、'.join(parses[str(r[raw])].unknown)}"
-                f"（可用：{allowed}） / {en}: unknown title(s)"
-                f" {', '.join(parses[str(r[raw])].unknown)} (allowed: {allowed})"
+                f"{zh}中有无法识别的称号：{'、'.join(parses[str(r[raw])].unknown)}（可用：{allowed}）",
+                f"{en}: unknown title(s)"
+                f" {', '.join(parses[str(r[raw])].unknown)} (allowed: {allowed})",
             ),
         ),
         RowCheck(
@@ -473,8 +477,9 @@ def _titles_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) -
             text.is_in([t for t, p in parses.items() if p.bad_dates]),
             lambda r: (
                 f"{zh}中的授予日期不是有效日期：{'、'.join(parses[str(r[raw])].bad_dates)}"
-                f"（格式 名称@YYYY-MM-DD） / {en}: grant date is not a date:"
-                f" {', '.join(parses[str(r[raw])].bad_dates)} (write name@YYYY-MM-DD)"
+                "（格式 名称@YYYY-MM-DD）",
+                f"{en}: grant date is not a date:"
+                f" {', '.join(parses[str(r[raw])].bad_dates)} (write name@YYYY-MM-DD)",
             ),
         ),
         RowCheck(
@@ -515,8 +520,8 @@ def credit_code_checks(
     )
     problem_col = pl.col("__code_problem")
 
-    def why(r: Row) -> str:
-        return credit_code_problem(str(r[CREDIT])) or ""
+    def why(r: Row) -> Bilingual:
+        return credit_code_problem(str(r[CREDIT])) or ("", "")
 
     checks = [
         RowCheck(f"credit_code.{kind}", "error", CREDIT, problem_col == kind, why)
@@ -529,9 +534,8 @@ def credit_code_checks(
             CREDIT,
             problem_col == "accepted",
             lambda r: (
-                "校验位不符合 GB 32100，但该代码在已接受代码清单中，按有效代码处理"
-                " / fails the GB 32100 check character but is on the accepted list;"
-                " treated as valid"
+                "校验位不符合 GB 32100，但该代码在已接受代码清单中，按有效代码处理",
+                "fails the GB 32100 check character but is on the accepted list; treated as valid",
             ),
             once_per_firm=True,
         )
@@ -645,17 +649,17 @@ def _cross_field_checks(present: set[str]) -> list[RowCheck]:
     return checks
 
 
-def _explain_pair(rule: _PairRule, r: Row) -> str:
+def _explain_pair(rule: _PairRule, r: Row) -> Bilingual:
     a, b = r[rule.field], r[rule.other]
     values = {"a": number_text(a), "b": number_text(b), "loss": number_text(-a)}
-    return f"{rule.zh.format(**values)} / {rule.en.format(**values)}"
+    return rule.zh.format(**values), rule.en.format(**values)
 
 
-def _explain_yuan(r: Row) -> str:
+def _explain_yuan(r: Row) -> Bilingual:
     revenue, limit = number_text(r["revenue"]), f"{YUAN_SUSPECT_REVENUE:,}"
     return (
-        f"营业收入 {revenue} 万元超过 {limit} 万元，疑似以元而非万元填报"
-        f" / revenue {revenue} is above {limit} (10k CNY): it looks like 元 rather than 万元"
+        f"营业收入 {revenue} 万元超过 {limit} 万元，疑似以元而非万元填报",
+        f"revenue {revenue} is above {limit} (in 10k CNY): it looks like yuan rather than 10k yuan",
     )
 
 

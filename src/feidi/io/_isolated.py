@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from feidi.io import _read_child
-from feidi.io._issues import InputReport, Issue, IssueLog
+from feidi.io._issues import Bilingual, InputReport, Issue, IssueLog
 from feidi.io._limits import ReadLimits
 from feidi.io._read_child import FRAMES, report_to_json
 from feidi.io._validate import Dataset
@@ -117,9 +117,11 @@ def read_dataset_isolated(
             return None, _single_error(
                 shown,
                 "file.timeout",
-                f"读取文件超过 {isolation.wall_seconds:.0f} 秒仍未完成，已停止"
-                f" / reading the file took longer than {isolation.wall_seconds:.0f} s and was"
-                " stopped",
+                (
+                    f"读取文件超过 {isolation.wall_seconds:.0f} 秒仍未完成，已停止",
+                    f"reading the file took longer than {isolation.wall_seconds:.0f} s and was"
+                    " stopped",
+                ),
             )
         result = Path(out) / "report.json"
         if child.exitcode != 0 or not result.is_file():
@@ -127,11 +129,14 @@ def read_dataset_isolated(
             return None, _single_error(
                 shown,
                 "file.resources",
-                f"读取该文件所需的内存或时间超出平台上限（内存 {_gib(isolation.memory_bytes)}，"
-                f"CPU {isolation.cpu_seconds} 秒），未被采用；请拆分文件或删除多余内容"
-                f" / reading this file needed more memory or time than the platform allows"
-                f" ({_gib(isolation.memory_bytes)} of memory, {isolation.cpu_seconds} s of CPU);"
-                " it was not used — split it or remove what it need not carry",
+                (
+                    f"读取该文件所需的内存或时间超出平台上限（内存 {_gib(isolation.memory_bytes)}，"
+                    f"CPU {isolation.cpu_seconds} 秒），未被采用；请拆分文件或删除多余内容"
+                    f"",
+                    f"reading this file needed more memory or time than the platform allows"
+                    f" ({_gib(isolation.memory_bytes)} of memory, {isolation.cpu_seconds} s of CPU);"
+                    " it was not used — split it or remove what it need not carry",
+                ),
             )
         report = report_from_json(json.loads(result.read_text("utf-8")))
         if not report.ok:
@@ -155,7 +160,7 @@ def _gib(n: int) -> str:
     return f"{n / 2**30:g} GiB"
 
 
-def _single_error(file: str, code: str, reason: str) -> InputReport:
+def _single_error(file: str, code: str, reason: Bilingual) -> InputReport:
     issues = IssueLog(file)
     issues.add("error", code, reason)
     return issues.report()

@@ -20,6 +20,7 @@ import polars as pl
 __all__ = [
     "CONTROL_CHARS",
     "ISSUE_CAP",
+    "Bilingual",
     "InputError",
     "InputReport",
     "Issue",
@@ -29,11 +30,13 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
+#: A message in both languages, 简体中文 first: each reader is shown their own half.
+Bilingual = tuple[str, str]
 
 #: How many issues of one code a report lists; the rest are only counted.
 ISSUE_CAP = 1000
 
-_REPORT_COLUMNS = ("severity", "file", "row", "column", "value", "reason", "code")
+_REPORT_COLUMNS = ("severity", "file", "row", "column", "value", "reason", "reason_en", "code")
 
 #: Control characters no cell means to hold (a regex class, for Python and Polars alike): the
 #: C0 controls but tab, line feed and carriage return, and DEL. PostgreSQL cannot store NUL
@@ -57,7 +60,8 @@ class Issue:
 
     ``row`` is the row number the spreadsheet shows (the header row is 1 unless a title sits
     above it); for Parquet and in-memory frames it is the 1-based record number + 1, as if
-    there were a header row. ``column`` is the header as written in the file.
+    there were a header row. ``column`` is the header as written in the file. ``reason`` is
+    简体中文, ``reason_en`` the same in English (:meth:`text` picks one).
     """
 
     severity: Severity
@@ -67,6 +71,16 @@ class Issue:
     value: str | None
     reason: str
     code: str
+    reason_en: str = ""
+
+    def text(self, lang: str) -> str:
+        """The reason in ``lang`` ("zh" or "en")."""
+        return self.reason if lang == "zh" or not self.reason_en else self.reason_en
+
+    @property
+    def bilingual(self) -> str:
+        """Both languages on one line, for a report read by both (CLI, files)."""
+        return f"{self.reason} / {self.reason_en}" if self.reason_en else self.reason
 
 
 @dataclass(frozen=True)
@@ -103,7 +117,7 @@ class InputReport:
         return not any(i.severity == "error" for i in self.issues)
 
     def summary(self) -> str:
-        """One bilingual line: how many errors and warnings, and the first error."""
+        """One line in both languages: how many errors and warnings, and the first error."""
         n_err = len(self.errors) + self._unlisted("error")
         n_warn = len(self.warnings) + self._unlisted("warning")
         line = (
@@ -122,7 +136,7 @@ class InputReport:
                 )
                 if p
             )
-            line += f" — {where + ': ' if where else ''}{first.reason}"
+            line += f" — {where + ': ' if where else ''}{first.bilingual}"
         return line
 
     def _unlisted(self, severity: Severity) -> int:
@@ -156,7 +170,7 @@ class IssueLog:
         self,
         severity: Severity,
         code: str,
-        reason: str,
+        reason: Bilingual,
         *,
         row: int | None = None,
         column: str | None = None,
@@ -168,10 +182,10 @@ class IssueLog:
         self._listed[code] += 1
         # A cell's control characters are shown, never passed on: a report is stored and
         # displayed, and a NUL cannot even be stored in PostgreSQL.
-        reason = visible_text(reason)
+        zh, en = visible_text(reason[0]), visible_text(reason[1])
         column = None if column is None else visible_text(column)
         value = None if value is None else visible_text(value)
-        self._issues.append(Issue(severity, self.file, row, column, value, reason, code))
+        self._issues.append(Issue(severity, self.file, row, column, value, zh, code, en))
 
     def count_unlisted(self, code: str, n: int) -> None:
         """Record ``n`` further issues of ``code`` that were found but not listed."""
@@ -222,8 +236,8 @@ def _report_records(report: InputReport) -> list[dict[str, object]]:
                 "row": None,
                 "column": None,
                 "value": None,
-                "reason": f"另有 {n} 条同类问题未列出"
-                f" / {n} more issues with this code were not listed",
+                "reason": f"另有 {n} 条同类问题未列出",
+                "reason_en": f"{n} more issues with this code were not listed",
                 "code": code,
             }
         )
@@ -233,7 +247,7 @@ def _report_records(report: InputReport) -> list[dict[str, object]]:
 def write_report(report: InputReport, path: str | Path) -> None:
     """Write the issues as ``.csv`` (UTF-8 with BOM for Excel), ``.xlsx`` or ``.json``.
 
-    Columns: severity, file, row, column, value, reason, code. Issues counted but not listed
+    Columns: severity, file, row, column, value, reason (中文), reason_en, code. Issues counted but not listed
     (over the per-code cap) appear as one extra line per code.
 
     Examples
@@ -244,7 +258,7 @@ def write_report(report: InputReport, path: str | Path) -> None:
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "issues.csv"
     >>> write_report(r, p)
     >>> p.read_text("utf-8-sig").strip()
-    'severity,file,row,column,value,reason,code'
+    'severity,file,row,column,value,reason,reason_en,code'
     """
     path = Path(path)
     records = _report_records(report)
@@ -261,6 +275,7 @@ def write_report(report: InputReport, path: str | Path) -> None:
             "column": pl.String,
             "value": pl.String,
             "reason": pl.String,
+            "reason_en": pl.String,
             "code": pl.String,
         },
     )

@@ -26,6 +26,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
+from feidi.io._issues import Bilingual
+
 __all__ = ["DEFAULT_LIMITS", "ReadLimits", "check_limits", "refuse_text_bytes"]
 
 
@@ -98,7 +100,7 @@ def check_limits(path: Path, limits: ReadLimits, sheet: str | None) -> None:
 # --- messages -----------------------------------------------------------------------------
 
 
-def _refuse(code: str, reason: str) -> NoReturn:
+def _refuse(code: str, reason: Bilingual) -> NoReturn:
     # Imported here: the reader imports this module for read_raw's default limits.
     from feidi.io._read import UnreadableFileError
 
@@ -119,7 +121,7 @@ def _too_many_bytes(zh_what: str, en_what: str, n: int, limit: int) -> NoReturn:
         shown, cap = f"{n:,} B", f"{limit:,} B"
     _refuse(
         "file.too_large",
-        f"{zh_what} {shown}，超过上限 {cap} / {en_what} {shown}, more than the limit of {cap}",
+        (f"{zh_what} {shown}，超过上限 {cap}", f"{en_what} {shown}, more than the limit of {cap}"),
     )
 
 
@@ -143,9 +145,11 @@ def _check_area(zh_what: str, en_what: str, rows: int, columns: int, limits: Rea
     en_cells = f" ({cells:,} cells)" if cells > limits.max_cells else ""
     _refuse(
         "file.too_large",
-        f"{zh_what} {rows} 行 × {columns} 列{zh_cells}，超过上限 {zh_cap}"
-        f" / {en_what} {rows:,} rows × {columns:,} columns{en_cells}, more than the limit of"
-        f" {en_cap}",
+        (
+            f"{zh_what} {rows} 行 × {columns} 列{zh_cells}，超过上限 {zh_cap}",
+            f"{en_what} {rows:,} rows × {columns:,} columns{en_cells}, more than the limit of"
+            f" {en_cap}",
+        ),
     )
 
 
@@ -205,8 +209,10 @@ def _check_parquet(path: Path, limits: ReadLimits) -> None:
     except (pa.ArrowException, OSError, ValueError):
         _refuse(
             "file.corrupt",
-            "文件不是有效的 Parquet 文件（或已损坏） / the file is not a valid Parquet file"
-            " (or it is damaged)",
+            (
+                "文件不是有效的 Parquet 文件（或已损坏）",
+                "the file is not a valid Parquet file (or it is damaged)",
+            ),
         )
     # Dictionary and run-length encoding make a column of one repeated value tiny on disk and
     # in its uncompressed pages, however many rows it has: rows and cells are what catch it.
@@ -214,9 +220,11 @@ def _check_parquet(path: Path, limits: ReadLimits) -> None:
     if values > limits.max_cells:
         _refuse(
             "file.too_large",
-            f"Parquet 文件共有 {values} 个值，超过上限 {limits.max_cells} 个单元格"
-            f" / the Parquet file holds {values:,} values, more than the limit of"
-            f" {limits.max_cells:,} cells",
+            (
+                f"Parquet 文件共有 {values} 个值，超过上限 {limits.max_cells} 个单元格",
+                f"the Parquet file holds {values:,} values, more than the limit of"
+                f" {limits.max_cells:,} cells",
+            ),
         )
     if unpacked > limits.max_uncompressed_bytes:
         _too_many_bytes(
@@ -279,9 +287,8 @@ class _Cursor:
 
 def _check_xlsx(path: Path, limits: ReadLimits, sheet: str | None) -> None:
     corrupt = (
-        "文件不是有效的 XLSX 工作簿（可能是改了扩展名的 .xls、已加密或已损坏）"
-        " / the file is not a valid XLSX workbook (it may be a renamed .xls, encrypted or"
-        " damaged)"
+        "文件不是有效的 XLSX 工作簿（可能是改了扩展名的 .xls、已加密或已损坏）",
+        "the file is not a valid XLSX workbook (it may be a renamed .xls, encrypted or damaged)",
     )
     try:
         book = zipfile.ZipFile(path)
@@ -308,9 +315,11 @@ def _check_book(book: zipfile.ZipFile, limits: ReadLimits, sheet: str | None) ->
         if key in members:
             _refuse(
                 "file.corrupt",
-                f"工作簿中有两个名为 {info.filename} 的部件，文件已损坏或被篡改"
-                f" / the workbook holds the part {info.filename} twice: the file is damaged"
-                " or tampered with",
+                (
+                    f"工作簿中有两个名为 {info.filename} 的部件，文件已损坏或被篡改",
+                    f"the workbook holds the part {info.filename} twice: the file is damaged"
+                    " or tampered with",
+                ),
             )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise NotImplementedError(info.compress_type)  # no spreadsheet writes these
@@ -359,9 +368,9 @@ def _locate(
 ) -> tuple[str, list[zipfile.ZipInfo], zipfile.ZipInfo | None]:
     """The name and part(s) of the sheet that will be read, and the shared strings part."""
     disagree = (
-        "工作簿的部件互相矛盾（工作簿或共享文本的位置不一致），文件已损坏或被篡改"
-        " / the workbook's parts contradict each other (where the workbook or its shared"
-        " text is): the file is damaged or tampered with"
+        "工作簿的部件互相矛盾（工作簿或共享文本的位置不一致），文件已损坏或被篡改",
+        "the workbook's parts contradict each other (where the workbook or its shared"
+        " text is): the file is damaged or tampered with",
     )
     types = members.get("[content_types].xml")
     if types is not None:
@@ -637,10 +646,13 @@ def _shared_string_lengths(
                     if len(lengths) > limits.max_cells:
                         _refuse(
                             "file.too_large",
-                            f"工作簿至少有 {len(lengths)} 条共享文本，超过上限"
-                            f" {limits.max_cells} 个单元格 / the workbook holds at least"
-                            f" {len(lengths):,} shared strings, more than the limit of"
-                            f" {limits.max_cells:,} cells",
+                            (
+                                f"工作簿至少有 {len(lengths)} 条共享文本，超过上限"
+                                f" {limits.max_cells} 个单元格",
+                                f"the workbook holds at least"
+                                f" {len(lengths):,} shared strings, more than the limit of"
+                                f" {limits.max_cells:,} cells",
+                            ),
                         )
                 size, start, phonetic = 0, -1, False
             elif tag == b"rPh":
@@ -679,9 +691,12 @@ def _segments(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> Iterator[tuple[by
         if len(carry) > _MAX_TAG:
             _refuse(
                 "file.corrupt",
-                f"工作簿中的 {part.filename} 含有超过 {_size(_MAX_TAG)} 的 XML 标记，文件已损坏"
-                f" / {part.filename} in the workbook has an XML tag longer than"
-                f" {_size(_MAX_TAG)}: the file is damaged",
+                (
+                    f"工作簿中的 {part.filename} 含有超过 {_size(_MAX_TAG)} 的 XML 标记，文件已损坏"
+                    f"",
+                    f"{part.filename} in the workbook has an XML tag longer than"
+                    f" {_size(_MAX_TAG)}: the file is damaged",
+                ),
             )
     if carry:
         yield carry, len(carry), offset
@@ -721,9 +736,12 @@ def _member_chunks(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> Iterator[byt
             if total > part.file_size:
                 _refuse(
                     "file.corrupt",
-                    f"工作簿中的 {part.filename} 解压后超过其声明的 {part.file_size} 字节，"
-                    f"文件已损坏或被篡改 / {part.filename} in the workbook holds more than the"
-                    f" {part.file_size:,} bytes it declares: the file is damaged or tampered with",
+                    (
+                        f"工作簿中的 {part.filename} 解压后超过其声明的 {part.file_size} 字节，"
+                        f"文件已损坏或被篡改",
+                        f"{part.filename} in the workbook holds more than the"
+                        f" {part.file_size:,} bytes it declares: the file is damaged or tampered with",
+                    ),
                 )
             crc = zlib.crc32(chunk, crc)
             yield chunk

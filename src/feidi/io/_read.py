@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from feidi.io._issues import Bilingual
 from feidi.io._limits import DEFAULT_LIMITS, ReadLimits, check_limits, refuse_text_bytes
 from feidi.schema import normalise_header
 
@@ -64,8 +65,8 @@ class RawTable:
 class UnreadableFileError(Exception):
     """The file cannot be read at all; ``code`` and ``reason`` become the single issue."""
 
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, code: str, reason: Bilingual) -> None:
+        super().__init__(f"{reason[0]} / {reason[1]}")
         self.code = code
         self.reason = reason
 
@@ -85,12 +86,14 @@ def read_raw(
     if suffix not in SUFFIXES:
         raise UnreadableFileError(
             "file.suffix",
-            f"不支持的文件类型 {suffix or '(无扩展名)'}，请另存为 .csv、.xlsx 或 .parquet"
-            f" / unsupported file type {suffix or '(none)'}: save as .csv, .xlsx or .parquet",
+            (
+                f"不支持的文件类型 {suffix or '(无扩展名)'}，请另存为 .csv、.xlsx 或 .parquet",
+                f"unsupported file type {suffix or '(none)'}: save as .csv, .xlsx or .parquet",
+            ),
         )
     if not path.is_file():
         raise UnreadableFileError(
-            "file.unreadable", f"找不到文件 {path.name} / file not found: {path.name}"
+            "file.unreadable", (f"找不到文件 {path.name}", f"file not found: {path.name}")
         )
     try:
         check_limits(path, limits, sheet)
@@ -108,7 +111,7 @@ def read_raw(
         shown = _without_directories(str(exc), path)
         raise UnreadableFileError(
             "file.unreadable",
-            f"无法读取文件：{shown} / the file cannot be read: {shown}",
+            (f"无法读取文件：{shown}", f"the file cannot be read: {shown}"),
         ) from exc
     return _split_header(grid, first_row, path.name, aliases)
 
@@ -199,9 +202,12 @@ def _read_csv(path: Path) -> pl.DataFrame:
     if utf16 is not None:
         raise UnreadableFileError(
             "file.encoding",
-            f"文件看起来是没有字节顺序标记(BOM)的 {utf16} 文本，无法可靠读取；请另存为 UTF-8"
-            f" 编码的 CSV / the file looks like {utf16} text without a byte-order mark, which"
-            " cannot be read reliably; save it as UTF-8 CSV",
+            (
+                f"文件看起来是没有字节顺序标记(BOM)的 {utf16} 文本，无法可靠读取；请另存为 UTF-8"
+                f" 编码的 CSV",
+                f"the file looks like {utf16} text without a byte-order mark, which"
+                " cannot be read reliably; save it as UTF-8 CSV",
+            ),
         )
     try:
         return _parse_csv(path, head)
@@ -213,17 +219,22 @@ def _read_csv(path: Path) -> pl.DataFrame:
         zh, en = _FOREIGN_NAMES[foreign]
         raise UnreadableFileError(
             "file.encoding",
-            f"文件看起来是{zh} 编码，按简体中文(GBK)读取会成为乱码；请另存为 UTF-8（或 GBK）编码的"
-            f" CSV / the file looks like {en} text, which read as Chinese GBK would be garbled;"
-            " save it as UTF-8 (or GBK) CSV",
+            (
+                f"文件看起来是{zh} 编码，按简体中文(GBK)读取会成为乱码；请另存为 UTF-8（或 GBK）编码的"
+                f" CSV",
+                f"the file looks like {en} text, which read as Chinese GBK would be garbled;"
+                " save it as UTF-8 (or GBK) CSV",
+            ),
         )
     try:
         text = path.read_bytes().decode("gb18030")
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(
             "file.encoding",
-            "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）"
-            " / unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are read)",
+            (
+                "无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）",
+                "unknown text encoding (UTF-8, GBK/GB18030 and UTF-16 are read)",
+            ),
         ) from exc
     return _parse_csv(text.encode("utf-8"))
 
@@ -397,8 +408,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pl.DataFrame, int]:
     if name is None or name not in names:
         raise UnreadableFileError(
             "file.sheet",
-            f"工作簿中没有工作表「{sheet}」（现有：{'、'.join(names)}）"
-            f" / no sheet {sheet!r} in the workbook (found: {', '.join(names)})",
+            (
+                f"工作簿中没有工作表「{sheet}」（现有：{'、'.join(names)}）",
+                f"no sheet {sheet!r} in the workbook (found: {', '.join(names)})",
+            ),
         )
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:

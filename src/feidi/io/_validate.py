@@ -36,7 +36,7 @@ from feidi.io._checks import (
     parse_fields,
     raw_column,
 )
-from feidi.io._issues import InputError, InputReport, IssueLog, Severity
+from feidi.io._issues import Bilingual, InputError, InputReport, IssueLog, Severity
 from feidi.io._limits import DEFAULT_LIMITS, ReadLimits
 from feidi.io._parse import NUMBER_KINDS, flag_column, title_slot_frame
 from feidi.io._read import ROW, RawTable, UnreadableFileError, frame_to_raw, read_raw
@@ -221,7 +221,7 @@ def _check(
         log.add(
             "warning",
             "file.no_rows",
-            "表头下没有数据行 / there are no data rows below the header",
+            ("表头下没有数据行", "there are no data rows below the header"),
             row=raw.header_row,
         )
 
@@ -247,6 +247,7 @@ def _check(
 
 def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _Layout:
     aliases = header_aliases(fields)
+    aliases_field = {f.name: f for f in fields}
     source: dict[str, str] = {}
     header: dict[str, str] = {}
     columns: dict[str, str] = {}
@@ -260,8 +261,10 @@ def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _La
                 log.add(
                     "warning",
                     "header.unknown",
-                    f"第{i + 1}列有数据但没有表头，已忽略 / column {i + 1} has data but no"
-                    " header; it is ignored",
+                    (
+                        f"第{i + 1}列有数据但没有表头，已忽略",
+                        f"column {i + 1} has data but no header; it is ignored",
+                    ),
                     row=raw.header_row,
                 )
             continue
@@ -271,8 +274,10 @@ def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _La
             log.add(
                 "warning",
                 "header.unknown",
-                f"无法识别的表头「{text}」，该列已忽略 / unknown header {text!r}; the column"
-                " is ignored",
+                (
+                    f"无法识别的表头「{text}」，该列已忽略",
+                    f"unknown header {text!r}; the column is ignored",
+                ),
                 row=raw.header_row,
                 column=text,
                 value=text,
@@ -281,8 +286,11 @@ def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _La
             log.add(
                 "error",
                 "header.duplicate",
-                f"表头「{text}」与「{header[name]}」都对应字段 {name}，请删去其中一列"
-                f" / headers {text!r} and {header[name]!r} both mean {name}: keep one",
+                (
+                    f"表头「{text}」与「{header[name]}」都对应“{aliases_field[name].zh}”，请删去其中一列",
+                    f"headers {text!r} and {header[name]!r} both mean"
+                    f" {aliases_field[name].label('en')}: keep one",
+                ),
                 row=raw.header_row,
                 column=text,
                 value=text,
@@ -300,8 +308,11 @@ def _missing_keys_report(raw: RawTable, layout: _Layout, missing: list[str]) -> 
     log.add(
         "error",
         "header.missing",
-        f"缺少必需的列：{labels}（在前10行中查找表头） / required column(s) missing: "
-        f"{', '.join(missing)} (the header is looked for in the first 10 rows)",
+        (
+            f"缺少必需的列：{labels}（在前10行中查找表头）",
+            f"required column(s) missing: {', '.join(missing)}"
+            " (the header is looked for in the first 10 rows)",
+        ),
         row=raw.header_row if raw.headers else None,
     )
     return log.report(columns=layout.columns, ignored_columns=layout.ignored)
@@ -341,7 +352,7 @@ def _log_rows(
     code: str,
     severity: Severity,
     field: str,
-    explain: Callable[[Row], str],
+    explain: Callable[[Row], Bilingual],
     layout: _Layout,
 ) -> None:
     room = log.room(code)
@@ -469,8 +480,9 @@ def _check_duplicate_years(
         field=YEAR,
         explain=lambda r: (
             f"企业 {r[CREDIT]} 的 {number_text(r[YEAR])} 年度数据重复"
-            f"（首次出现在第{r['__first_row']}行） / firm {r[CREDIT]} has year"
-            f" {number_text(r[YEAR])} twice (first at row {r['__first_row']})"
+            f"（首次出现在第{r['__first_row']}行）",
+            f"firm {r[CREDIT]} has year"
+            f" {number_text(r[YEAR])} twice (first at row {r['__first_row']})",
         ),
         layout=layout,
     )
@@ -518,10 +530,11 @@ def _log_conflicts(
         log.add(
             "error",
             "firm_field.conflict",
-            f"企业 {firm} 的「{zh}」有两个不同的值："
-            f"第{first[ROW]}行为「{a}」，第{r[ROW]}行为「{b}」"
-            f" / firm {firm} has two different {en} values: {a!r} (row {first[ROW]})"
-            f" and {b!r} (row {r[ROW]})",
+            (
+                f"企业 {firm} 的「{zh}」有两个不同的值：第{first[ROW]}行为「{a}」，第{r[ROW]}行为「{b}」",
+                f"firm {firm} has two different {en} values: {a!r} (row {first[ROW]})"
+                f" and {b!r} (row {r[ROW]})",
+            ),
             row=r[ROW],
             column=layout.header[f.name],
             value=b,
@@ -552,11 +565,12 @@ def _check_years_per_firm(
         log.add(
             "warning",
             code,
-            f"企业 {firm} 只有 {len(held)} 个年度的数据（{shown}）；"
-            f"部分规则需要{YEARS_NEEDED}年数据，这些规则将为未知"
-            f" / firm {firm} has {len(held)} year(s) of data"
-            f" ({', '.join(held) or 'none'}); some rules need {YEARS_NEEDED} years; those will"
-            " be unknown",
+            (
+                f"企业 {firm} 只有 {len(held)} 个年度的数据（{shown}）；"
+                f"部分规则需要{YEARS_NEEDED}年数据，这些规则将为未知",
+                f"firm {firm} has {len(held)} year(s) of data ({', '.join(held) or 'none'});"
+                f" some rules need {YEARS_NEEDED} years; those will be unknown",
+            ),
             row=r[ROW],
             column=layout.header[CREDIT],
             value=firm,

@@ -29,26 +29,30 @@ def make_credit_code(first17: str) -> str:
     return first17 + credit_code_check_char(first17)
 
 
-def credit_code_problem(code: str) -> str | None:
-    """Why ``code`` is not a valid credit code, or ``None`` when it is.
+def credit_code_problem(code: str) -> tuple[str, str] | None:
+    """Why ``code`` is not a valid credit code, as (中文, English), or ``None`` when it is.
 
     >>> credit_code_problem("91350211M00013FA1N") is None
     False
     """
     if len(code) != 18:
         return (
-            f"统一社会信用代码应为18位，实际{len(code)}位 / must be 18 characters, got {len(code)}"
+            f"统一社会信用代码应为18位，实际{len(code)}位",
+            f"must be 18 characters, got {len(code)}",
         )
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
         chars = "".join(bad)
-        return f"含非法字符 {chars}（不得含 I O S V Z 或小写）/ characters outside the GB 32100 alphabet: {chars}"
+        return (
+            f"含非法字符 {chars}（不得含 I O S V Z 或小写）",
+            f"characters outside the GB 32100 alphabet: {chars}",
+        )
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
         return (
-            f"校验位应为 {expected}（早期试点地区部分代码确实不符合 GB 32100，可在已接受代码清单中登记）"
-            f" / check character should be {expected} (some early pilot-area codes really fail it:"
-            " add such a code to the accepted list)"
+            f"校验位应为 {expected}（早期试点地区部分代码确实不符合 GB 32100，可在已接受代码清单中登记）",
+            f"check character should be {expected} (some early pilot-area codes really fail it:"
+            " add such a code to the accepted list)",
         )
     return None
 

@@ -217,7 +217,8 @@ class ImportIssueOut(Schema):
     row: int | None = Field(description="Row number as the spreadsheet shows it (header = 1).")
     column: str | None = Field(description="Column header as written in the file.")
     value: str | None = Field(description="The offending cell value.")
-    reason: str = Field(description="Why the value was refused or flagged.")
+    reason: str = Field(description="Why the value was refused or flagged, in 简体中文.")
+    reason_en: str = Field(description="The same reason in English.")
     code: str = Field(description="Machine-readable issue code.")
 
 
@@ -254,7 +255,13 @@ class ImportOut(Schema):
 
     @staticmethod
     def resolve_issues(obj: Any) -> list[dict[str, Any]]:
-        return obj.report.get("issues", [])
+        out = []
+        for issue in obj.report.get("issues", []):
+            if not issue.get("reason_en"):  # stored before reasons were pairs
+                zh, sep, en = str(issue.get("reason", "")).partition(" / ")
+                issue = {**issue, "reason": zh, "reason_en": en if sep else zh}
+            out.append(issue)
+        return out
 
     @staticmethod
     def resolve_truncated(obj: Any) -> dict[str, int]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
+from django.utils import translation
 from django.utils.translation import get_language
 
 from feidi.rules import shipped_inputs
@@ -31,3 +33,24 @@ def field_label(name: str) -> str:
 def pick(pair: tuple[str, str]) -> str:
     """The half of a core (中文, English) message in the page's language."""
     return pair[0] if core_lang() == "zh" else pair[1]
+
+
+def in_both(message: Any, **params: Any) -> tuple[str, str]:
+    """A platform message (a lazy translation, ``gettext_lazy("… %(x)s …")``) in both
+    languages with ``params`` filled in, as the core writes its own: for what is stored (an
+    import's report) and read later by someone who may read the other language."""
+    with translation.override("zh-hans"):
+        zh = str(message) % params
+    with translation.override("en"):
+        en = str(message) % params
+    return zh, en
+
+
+def reason_text(issue: Mapping[str, Any]) -> str:
+    """The reason of a stored input issue (``feidi.io.Issue`` as JSON) in the page's
+    language. Reports stored before reasons were pairs hold one "中文 / English" text."""
+    zh, en = issue.get("reason") or "", issue.get("reason_en") or ""
+    if not en:
+        zh, sep, legacy_en = zh.partition(" / ")
+        en = legacy_en if sep else zh
+    return zh if core_lang() == "zh" else en

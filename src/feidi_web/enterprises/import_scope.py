@@ -22,11 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from feidi.io import Dataset
 from feidi.schema import FIELDS_BY_NAME
 from feidi_web.accounts.scope import division_prefix
+from feidi_web.common.lang import in_both
 from feidi_web.enterprises.models import Enterprise
 
 
@@ -83,22 +84,31 @@ def check_import_scope(
         file_region = firm.get("region_code")
         file_enclave = firm.get("enclave")
         old = stored.get(code)
-        reason = None
+        reason: tuple[str, str] | None = None
         if old is not None:
             region = file_region or old.region_code
             enclave = old.enclave if file_enclave is None else bool(file_enclave)
             if not old.jurisdiction_code.startswith(prefix):
                 # The same words whether the firm is local elsewhere or an enclave firm of
                 # another county: nothing about the other county's record is revealed.
-                reason = _(
-                    "%(code)s is a firm of another jurisdiction; it cannot be imported into "
-                    "%(mine)s. Ask a system administrator if it has moved."
-                ) % {"code": code, "mine": division}
+                reason = in_both(
+                    gettext_lazy(
+                        "%(code)s is a firm of another jurisdiction; it cannot be imported into "
+                        "%(mine)s. Ask a system administrator if it has moved."
+                    ),
+                    code=code,
+                    mine=division,
+                )
             elif not enclave and not region.startswith(prefix):
-                reason = _(
-                    "This row would move %(code)s out of your jurisdiction %(mine)s: it is "
-                    "registered in %(region)s and not marked as an enclave firm."
-                ) % {"code": code, "region": region, "mine": division}
+                reason = in_both(
+                    gettext_lazy(
+                        "This row would move %(code)s out of your jurisdiction %(mine)s: it is "
+                        "registered in %(region)s and not marked as an enclave firm."
+                    ),
+                    code=code,
+                    region=region,
+                    mine=division,
+                )
             else:
                 placed[code] = jurisdiction_for(
                     region_code=region, enclave=enclave, division=division, stored=old
@@ -107,10 +117,15 @@ def check_import_scope(
             region = file_region or code[2:8]
             enclave = bool(file_enclave)
             if not enclave and not region.startswith(prefix):
-                reason = _(
-                    "%(code)s is registered in %(region)s, outside your jurisdiction %(mine)s; "
-                    "only enclave firms (飞地企业 = 是) registered elsewhere can be imported."
-                ) % {"code": code, "region": region, "mine": division}
+                reason = in_both(
+                    gettext_lazy(
+                        "%(code)s is registered in %(region)s, outside your jurisdiction %(mine)s; "
+                        "only enclave firms (飞地企业 = 是) registered elsewhere can be imported."
+                    ),
+                    code=code,
+                    region=region,
+                    mine=division,
+                )
             else:
                 placed[code] = jurisdiction_for(
                     region_code=region, enclave=enclave, division=division
@@ -123,7 +138,8 @@ def check_import_scope(
                     "row": rows.get(code),
                     "column": credit_header,
                     "value": code,
-                    "reason": reason,
+                    "reason": reason[0],
+                    "reason_en": reason[1],
                     "code": "outside_jurisdiction",
                 }
             )

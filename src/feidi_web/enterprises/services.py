@@ -45,6 +45,7 @@ from feidi_web.common.audit import (
     year_subject,
 )
 from feidi_web.common.conflicts import EditConflict
+from feidi_web.common.lang import core_lang, pick, reason_text
 from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises.codec import from_json, name_initials, to_json
 from feidi_web.enterprises.fields import extra_fields, registry_fields
@@ -243,7 +244,7 @@ def import_commit(*, actor: User, import_id: int) -> DataImport:
         _require_preview(imp)
         scope = _scope(data, report, imp.jurisdiction_code)
         if scope.issues:
-            raise ValidationError([i["reason"] for i in scope.issues[:20]])
+            raise ValidationError([reason_text(i) for i in scope.issues[:20]])
         summary = _write(
             actor=actor,
             data=data,
@@ -453,7 +454,7 @@ def fiscal_year_update(
             data, _report = dataset_from_frame(frame, file=f"{enterprise.name} {year}")
         except InputError as exc:
             raise ValidationError(
-                [f"{i.column}: {i.value} — {i.reason}" for i in exc.report.errors]
+                [f"{i.column}: {i.value} — {i.text(core_lang())}" for i in exc.report.errors]
             ) from None
         row = data.financials.filter(pl.col("year") == year).row(0, named=True)
         new = {k: v for k, v in to_json(row).items() if k not in ("credit_code", "year")}
@@ -509,7 +510,7 @@ def _credit_code_error(code: str) -> str | None:
     problem = credit_code_problem(code)
     return (
         _("%(code)s is not a valid unified social credit code: %(why)s")
-        % {"code": code, "why": problem}
+        % {"code": code, "why": pick(problem)}
         if problem
         else None
     )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from feidi_web.accounts.models import Role
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.http import AuthedRequest
-from feidi_web.common.lang import core_lang, field_label
+from feidi_web.common.lang import core_lang, field_label, reason_text
 from feidi_web.common.uploads import upload_too_large_message
 from feidi_web.enterprises import services
 from feidi_web.enterprises.codec import from_json
@@ -144,7 +144,8 @@ def import_list(request: AuthedRequest) -> HttpResponse:
 def import_detail(request: AuthedRequest, import_id: int) -> HttpResponse:
     require_registry_editor(request.user)
     imp = import_get_for_user(request.user, import_id)
-    issues = imp.report.get("issues", [])
+    # each reason in the page's language (stored in both)
+    issues = [{**i, "text": reason_text(i)} for i in imp.report.get("issues", [])]
     errors = [i for i in issues if i["severity"] == "error"]
     warnings = [i for i in issues if i["severity"] == "warning"]
     return render(

@@ -126,7 +126,7 @@ def self_assessment_run(
         evaluation = what_if(data, code, changes, book, as_of)
         records = list(evaluation.records().collect().iter_rows(named=True))
     except InputError as exc:
-        raise ValidationError([_pick(i.reason) for i in exc.report.errors]) from None
+        raise ValidationError([i.text(core_lang()) for i in exc.report.errors]) from None
     except (KeyError, ValueError, pl.exceptions.PolarsError) as exc:
         raise ValidationError(_("The figures could not be graded: %(e)s") % {"e": exc}) from None
 
@@ -156,14 +156,6 @@ def self_assessment_run(
 
 
 # --- checks ---------------------------------------------------------------------------------
-
-
-def _pick(text: str) -> str:
-    """The core writes "中文 / English"; keep the half of the page's language."""
-    zh, sep, en = text.partition(" / ")
-    if not sep:
-        return text
-    return zh if core_lang() == "zh" else en
 
 
 def _cell(value: Any, kind: str) -> str | None:
@@ -240,9 +232,9 @@ def _core_check(
     for issue in issues:
         key = key_of(issue.column, issue.row)
         if issue.severity == "error":
-            errors.setdefault(key or "__all__", []).append(_pick(issue.reason))
+            errors.setdefault(key or "__all__", []).append(issue.text(core_lang()))
         elif key in changes:
-            notes.append(f"{input_label(key)}: {_pick(issue.reason)}")
+            notes.append(f"{input_label(key)}: {issue.text(core_lang())}")
     if failed or errors:
         raise ValidationError(errors or [_("The figures could not be checked.")])
     return notes
