@@ -73,6 +73,7 @@ imports: setup
 
 bench: setup                ## speed and memory figures (see bench/RESULTS.md)
 	$(PY) bench/grade_province.py
+	$(PY) bench/grade_csv.py
 
 bench-pages: setup          ## server time of the main pages on the demo city (p50/p95)
 	$(SQLITE) $(PY) bench/page_times.py

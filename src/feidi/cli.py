@@ -34,8 +34,16 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from feidi import __version__
+from feidi.dates import as_of_problem
 from feidi.io import InputError, InputReport, read_dataset, validate_file, write_report
-from feidi.io._results import OutputFormatError, output_format, write_records
+from feidi.io._results import (
+    FlatFile,
+    OutputFormatError,
+    output_format,
+    read_flat_records,
+    write_records,
+    write_results,
+)
 from feidi.rules import (
     ENGINES,
     RulebookError,
@@ -100,10 +108,15 @@ LangOpt = Annotated[str, typer.Option("--lang", help="语言 zh / en")]
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         err.print(f"[red]日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD, got {text!r}[/red]")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    problem = as_of_problem(day)  # the same range the platform accepts
+    if problem:
+        err.print(f"[red]{problem[0]} / {problem[1]}[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return day
 
 
 def _accepted(path: Path | None) -> set[str]:
@@ -208,12 +221,10 @@ def _progress(enabled: bool) -> Iterator[Any]:
         yield progress
 
 
-def _counted(chunks: Iterator[pl.DataFrame], bar: Any, n_firms: int) -> Iterator[pl.DataFrame]:
-    """Pass batches through, advancing a per-firm progress bar."""
+def _advance(bar: Any, n_firms: int) -> Any:
+    """A per-firm progress bar; returns the callback that advances it."""
     task = bar.add_task("企业 / firms", total=n_firms)
-    for chunk in chunks:
-        yield chunk
-        bar.update(task, advance=chunk.select(pl.col("credit_code").n_unique()).item())
+    return lambda firms: bar.update(task, advance=firms)
 
 
 def _lang(text: str) -> Lang:
@@ -279,13 +290,8 @@ def evaluate_cmd(
         del data  # the evaluation holds its own reshaped copy: free the input before the layout
         bar.update(task, advance=1, description="评价并写出结果 / grading and writing")
         if output is not None:
-            write_records(
-                _counted(result.iter_records(), bar, result.n_firms),
-                output,
-                book=book,
-                as_of=as_of_date,
-                lang=_lang(lang),
-            )  # type: ignore[arg-type]
+            # .parquet: the flat layout (one row per firm); the other formats: records
+            write_results(result, output, lang=_lang(lang), progress=_advance(bar, result.n_firms))
             frame = None
         else:
             frame = result.records().collect()
@@ -358,6 +364,41 @@ def validate_cmd(
         console.print(f"报告已写出 / report written: {report}")
     if not rep.ok:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command("records")
+def records_cmd(
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="feidi evaluate 写出的 .parquet 结果 / a .parquet result of feidi evaluate",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="写出逐条记录 .jsonl/.csv/.xlsx / write the records; suffix picks the format",
+        ),
+    ] = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """把平铺结果还原为逐条记录 / the records of a flat Parquet result."""
+    try:
+        about = FlatFile.of(input)
+        book = load_rulebook(about.rulebook)
+        frame = read_flat_records(input, book)
+        if output is not None:
+            write_records([frame], output, book=book, as_of=about.as_of, lang=_lang(lang))
+    except (OSError, ValueError, RulebookError) as exc:  # OutputFormatError is a ValueError
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if output is not None:
+        console.print(f"已写出 / written: {output}")
+        return
+    _print_summary(frame, book, lang)
 
 
 @app.command("explain")
@@ -460,17 +501,12 @@ def demo_cmd(
         frames = {}
         for rid in ("miit-2022", "miit-2026"):
             book = load_rulebook(rid)
-            frames[rid] = evaluate(data, book, DEMO_AS_OF).records().collect()
+            result = evaluate(data, book, DEMO_AS_OF)
+            frames[rid] = result.records().collect()
             for suffix in (".xlsx", ".jsonl", ".parquet"):
                 written.append(
-                    write_records(
-                        [frames[rid]],
-                        out / f"results-{rid}{suffix}",
-                        book=book,
-                        as_of=DEMO_AS_OF,
-                        lang=_lang(lang),
-                    )
-                )  # type: ignore[arg-type]
+                    write_results(result, out / f"results-{rid}{suffix}", lang=_lang(lang))
+                )
         bar.update(task, advance=2, description="完成 / done")
     console.print(
         f"[bold]示例县市（合成数据）/ SYNTHETIC demo city[/bold]: {data.firms.height:,} 家企业, as of {DEMO_AS_OF}"

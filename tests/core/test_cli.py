@@ -81,22 +81,20 @@ def test_cli_evaluate_other_formats(small_csv: Path, tmp_path: Path, suffix: str
         assert frame.height == 44
         assert json.loads(frame["indicators"][0])[0]["id"] == "main_share"
     elif suffix == ".parquet":
+        # the flat layout: one row per firm, plain columns per indicator and path step
         frame = pl.read_parquet(out)
         assert frame.height == 44
-        assert frame.schema["path"] == pl.List(
-            pl.Struct(
-                {
-                    "id": pl.String,
-                    "measure": pl.String,
-                    "observed": pl.Float64,
-                    "op": pl.String,
-                    "required": pl.Float64,
-                    "gain": pl.Float64,
-                    "amount": pl.Float64,
-                    "amount_field": pl.String,
-                }
-            )
-        )
+        assert frame.schema["specialized__verdict"] == pl.Enum(["pass", "fail", "unknown"])
+        assert frame.schema["specialized__points_min__main_share"] == pl.Float64
+        assert not any(isinstance(d, pl.List | pl.Struct) for d in frame.schema.values())
+        # and `feidi records` gives the records back
+        back = tmp_path / "records.jsonl"
+        again = runner.invoke(app, ["records", str(out), "-o", str(back)])
+        assert again.exit_code == 0, again.output
+        rows = [json.loads(line) for line in back.read_text("utf-8").splitlines()]
+        assert len(rows) == 44
+        assert rows[0]["indicators"][0]["id"] == "main_share"
+        assert {"path", "missing", "conditions"} <= set(rows[0])
     else:
         wb = openpyxl.load_workbook(out, read_only=True)
         assert wb.sheetnames == ["评价结果", "指标明细", "说明"]
@@ -222,4 +220,14 @@ def test_cli_demo_writes_inputs_and_results(tmp_path: Path) -> None:
             ],
         ]
     )
-    assert pl.read_parquet(tmp_path / "results-miit-2026.parquet").height == 3300 * 3
+    assert pl.read_parquet(tmp_path / "results-miit-2026.parquet").height == 3300
+    jsonl = (tmp_path / "results-miit-2026.jsonl").read_text("utf-8").splitlines()
+    assert len(jsonl) == 3300 * 3
+
+
+def test_cli_as_of_outside_the_accepted_range_names_the_range(small_csv: Path) -> None:
+    result = runner.invoke(
+        app, ["evaluate", str(small_csv), "--as-of", "1999-01-01", "--no-progress"]
+    )
+    assert result.exit_code == 2
+    assert "2000-01-01" in result.output and "2100-12-31" in result.output

@@ -144,3 +144,26 @@ def test_the_platforms_demo_holds_the_clis_demo_firms(monkeypatch, tmp_path, db)
 
     book = load_rulebook(loader.DEMO_RULEBOOK)
     assert all(book.in_force(d) for d in loader.DEMO_RUN_DATES)
+
+
+def test_no_chinese_inside_an_english_message():
+    """English is the source language of the platform's messages: a msgid with Chinese in it
+    ("Titles and 复核 due dates") shows Chinese on English pages."""
+    from pathlib import Path
+
+    import feidi_web
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    root = Path(feidi_web.__file__).parent
+    found = []
+    for path in [*root.rglob("*.html"), *root.rglob("*.py")]:
+        if "migrations" in path.parts:
+            continue
+        text = path.read_text("utf-8")
+        for m in re.finditer(r'(?:translate|gettext_lazy|gettext|\b_)\(?\s*"([^"]*)"', text):
+            if cjk.search(m.group(1)):
+                found.append((path.name, m.group(1)))
+        for m in re.finditer(r"blocktranslate[^%]*%\}(.*?)\{% endblocktranslate", text, re.S):
+            if cjk.search(m.group(1)):
+                found.append((path.name, m.group(1)))
+    assert found == []

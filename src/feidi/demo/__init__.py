@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from feidi.dates import fiscal_year
 from feidi.demo._city import HUGS, MISSING_CANDIDATES, MISSING_SHARE, THRESHOLD_SHARE, generate
 from feidi.demo._codes import make_credit_codes
 from feidi.demo._params import (
@@ -99,7 +100,9 @@ def generate_demo_city(
     ``generate_demo_city()`` equals ``generate_firms(3300, seed=DEMO_SEED)``. ``n_years=5``
     (2021-2025) lets the web demo grade three as-of years.
     """
-    return generate(n_local, n_enclave, seed=seed, n_years=n_years, last_year=DEMO_AS_OF.year - 1)
+    return generate(
+        n_local, n_enclave, seed=seed, n_years=n_years, last_year=fiscal_year(DEMO_AS_OF)
+    )
 
 
 def write_demo_inputs(directory: Path, *, seed: int = DEMO_SEED) -> dict[str, Path]:

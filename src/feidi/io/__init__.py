@@ -22,6 +22,7 @@ from feidi.io._issues import (
 )
 from feidi.io._limits import DEFAULT_LIMITS, ReadLimits
 from feidi.io._parse import flag_column
+from feidi.io._results import FlatFile, read_flat_records, write_results
 from feidi.io._validate import (
     Dataset,
     dataset_from_frame,
@@ -35,6 +36,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "ISSUE_CAP",
     "Dataset",
+    "FlatFile",
     "InputError",
     "InputReport",
     "Isolation",
@@ -45,8 +47,10 @@ __all__ = [
     "flag_column",
     "read_dataset",
     "read_dataset_isolated",
+    "read_flat_records",
     "report_from_json",
     "report_to_json",
     "validate_file",
     "write_report",
+    "write_results",
 ]

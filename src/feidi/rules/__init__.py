@@ -6,8 +6,14 @@
 """
 
 from feidi.rules._engine import compile_rulebook
-from feidi.rules._evaluate import ENGINES, Engine, Evaluation, FirmData, evaluate
-from feidi.rules._layout import CONDITION, INDICATOR, RECORD_SCHEMA
+from feidi.rules._evaluate import ENGINES, Engine, Evaluation, FirmData, evaluate, grade_on_spark
+from feidi.rules._layout import (
+    CONDITION,
+    INDICATOR,
+    RECORD_SCHEMA,
+    flat_schema,
+    records_from_flat,
+)
 from feidi.rules._loader import (
     RulebookError,
     RulebookSource,
@@ -29,6 +35,8 @@ from feidi.rules._wording import (
     explain,
     format_value,
     measure_name,
+    number_text,
+    score_gap,
     summary_line,
 )
 
@@ -55,13 +63,18 @@ __all__ = [
     "describe",
     "evaluate",
     "explain",
+    "flat_schema",
     "format_value",
+    "grade_on_spark",
     "load_rulebook",
     "load_rulebook_source",
     "measure_name",
+    "number_text",
     "path_changes",
+    "records_from_flat",
     "review_due",
     "rulebook_source",
+    "score_gap",
     "shipped_inputs",
     "summary_line",
     "title_grants",

@@ -17,9 +17,21 @@ from typing import Any, Literal, Protocol
 import narwhals as nw
 import polars as pl
 
+from feidi.dates import fiscal_year
 from feidi.rules._engine import compile_rulebook, rulebook_fields, used_measures
-from feidi.rules._frames import fiscal_year, wide_frame
-from feidi.rules._layout import RECORD_SCHEMA, RecordLayout, input_columns
+from feidi.rules._frames import (
+    exact_batches,
+    firm_columns,
+    polars_wide_frame,
+    wide_frame,
+)
+from feidi.rules._layout import (
+    RECORD_SCHEMA,
+    FlatLayout,
+    RecordLayout,
+    flat_schema,
+    input_columns,
+)
 from feidi.rules._loader import load_rulebook
 from feidi.rules._measures import years_needed
 from feidi.rules._model import Rulebook
@@ -47,8 +59,15 @@ CHUNK = 50_000
 class Evaluation:
     """A rulebook evaluated at an as-of date.
 
-    The flat result columns come in batches of firms (``flat_chunks``); ``iter_records`` lays
-    each batch out as records (tier by tier, firms in input order), ``records`` gathers them.
+    The engine's result comes in batches of firms (``graded_chunks``: its own columns, see
+    ``feidi.rules._engine``); ``iter_flat`` lays each batch out flat (one row per firm, one
+    column per indicator, condition, missing input and path step of each tier:
+    ``feidi.rules.flat_schema``), and ``iter_records`` turns those into records (one per
+    firm × tier, tier by tier, firms in input order); ``records`` gathers them. Records are
+    always built from the flat layout, so a flat file read back gives the same records.
+
+    An engine that lays out on its own workers (Spark) hands back flat batches already
+    (``_laid_out_by_engine``); ``spark_flat`` is then its distributed flat result.
     """
 
     rulebook: Rulebook
@@ -57,37 +76,68 @@ class Evaluation:
     n_firms: int
     _chunks: Callable[[int], Iterator[pl.DataFrame]]
     warnings: list[str] = field(default_factory=list)
+    _laid_out_by_engine: bool = False
+    #: Spark only: the flat layout as a distributed DataFrame (graded and laid out on the
+    #: cluster, with ``__order``, the firm's row in the input), for writing from the cluster.
+    spark_flat: Any = None
 
     @property
     def fiscal_year(self) -> int:
         return fiscal_year(self.as_of)
 
-    def flat_chunks(self, size: int = CHUNK) -> Iterator[pl.DataFrame]:
+    def graded_chunks(self, size: int = CHUNK) -> Iterator[pl.DataFrame]:
+        """The engine's own result columns, batch by batch (not for an engine that lays out)."""
+        if self._laid_out_by_engine:
+            raise ValueError("this engine lays out on its workers: use iter_flat()")
         return self._chunks(size)
 
     @property
-    def flat(self) -> pl.LazyFrame:
-        """All flat result columns (for tests and small data)."""
-        return pl.concat(list(self.flat_chunks())).lazy()
+    def flat_schema(self) -> dict[str, pl.DataType]:
+        """The columns of :meth:`iter_flat`'s batches."""
+        return flat_schema(self.rulebook, self.tiers, self.as_of)
 
-    def iter_records(self, size: int = CHUNK, workers: int = 2) -> Iterator[pl.DataFrame]:
-        """Records batch by batch, in order (see ``feidi.rules.RECORD_SCHEMA``).
+    def _each_batch(
+        self,
+        lay: Callable[[pl.DataFrame], pl.DataFrame],
+        size: int,
+        workers: int,
+    ) -> Iterator[pl.DataFrame]:
+        """``lay`` over the batches, two at once on threads, in order.
 
-        Two batches are laid out at once on threads: Polars releases the GIL and much of the
-        layout runs on one core, so the second core takes the next batch (1.3× measured).
-        At most ``workers`` batches are in flight, which bounds memory.
+        Polars and NumPy release the GIL and parts of the layout run on one core, so the
+        second core takes the next batch. At most ``workers`` batches are in flight, which
+        bounds memory.
         """
-
-        lay = RecordLayout(self.rulebook, self.tiers, self.fiscal_year, self.warnings)
-
         with ThreadPoolExecutor(max_workers=workers) as pool:
             pending: deque[Future[pl.DataFrame]] = deque()
-            for flat in self.flat_chunks(size):
-                pending.append(pool.submit(lay, flat))
+            for chunk in self._chunks(size):
+                pending.append(pool.submit(lay, chunk))
                 if len(pending) >= workers:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+
+    def _flat_layout(self) -> Callable[[pl.DataFrame], pl.DataFrame]:
+        if self._laid_out_by_engine:
+            return lambda chunk: chunk
+        return FlatLayout(self.rulebook, self.tiers, self.fiscal_year)
+
+    def iter_flat(self, size: int = CHUNK, workers: int = 2) -> Iterator[pl.DataFrame]:
+        """The flat layout batch by batch, firms in input order (see ``flat_schema``)."""
+        return self._each_batch(self._flat_layout(), size, workers)
+
+    def flat(self) -> pl.LazyFrame:
+        """The whole flat layout (one row per firm, in input order)."""
+        frames = list(self.iter_flat())
+        if not frames:
+            return pl.DataFrame(schema=self.flat_schema).lazy()
+        return pl.concat(frames).lazy()
+
+    def iter_records(self, size: int = CHUNK, workers: int = 2) -> Iterator[pl.DataFrame]:
+        """Records batch by batch, in order (see ``feidi.rules.RECORD_SCHEMA``)."""
+        flat = self._flat_layout()
+        records = RecordLayout(self.rulebook, self.tiers, self.as_of, self.warnings)
+        return self._each_batch(lambda chunk: records(flat(chunk)), size, workers)
 
     def records(self) -> pl.LazyFrame:
         """One record per firm × tier (per batch: tier by tier, firms in input order)."""
@@ -159,33 +209,33 @@ def evaluate(
         import duckdb
 
         # one connection for both frames (to join them); a memory cap so DuckDB spills rather
-        # than holding a province's flat result (≈330 columns) beside the layout
-        session = duckdb.connect(config={"memory_limit": "1536MB"})
-    wide = wide_frame(
-        _to_engine(firms, engine, session),
-        _to_engine(data.financials, engine, session),
-        as_of,
-        n_years,
-    )
+        # than holding a province's graded result (≈330 columns) beside the layout, and no
+        # insertion order to keep (the result is ordered by ``__order`` explicitly)
+        session = duckdb.connect(config={"memory_limit": "1GB", "preserve_insertion_order": False})
     keep = ("credit_code", "name", *input_columns(book, compiled.tiers))
     # a results file is read in both languages: its records carry each warning as both
     warnings = [f"{zh} / {en}" for zh, en in book.warnings(as_of)]
     order = firms.select("credit_code").with_row_index("__order")
     if engine == "polars":
-        # Reshape once, then evaluate and lay out batch by batch (bounded memory).
-        wide_df = (
-            wide.to_native()
-            .join(order.lazy(), on="credit_code", how="left")
-            .sort("__order")
-            .drop("__order")
-            .collect()
+        # Reshape once (the input can then be freed), then grade in one streaming plan whose
+        # batches are laid out as they come: planning 330 columns once, not once per batch.
+        wanted = [*firm_columns(measures, firms.columns), *keep]
+        wide_df = polars_wide_frame(
+            firms, data.financials, as_of, n_years, [c for c in firms.columns if c in wanted]
         )
+        graded = compiled.apply(nw.from_native(wide_df.lazy()), keep=keep).to_native()
 
         def chunks(size: int) -> Iterator[pl.DataFrame]:
-            for start in range(0, wide_df.height, size):
-                part = nw.from_native(wide_df.slice(start, size).lazy())
-                yield compiled.apply(part, keep=keep).collect().to_native()
+            if wide_df.height == 0:
+                return iter(())
+            return exact_batches(graded.collect_batches(chunk_size=size), size)
     elif engine == "duckdb":
+        wide = wide_frame(
+            _to_engine(firms, engine, session),
+            _to_engine(data.financials, engine, session),
+            as_of,
+            n_years,
+        )
         # DuckDB streams the flat result in input order, batch by batch (bounded memory).
         ordered = wide.join(
             _to_engine(order.with_columns(pl.col("__order").cast(pl.Int64)), engine, session),
@@ -199,17 +249,65 @@ def evaluate(
             for batch in reader:
                 yield pl.from_arrow(batch).drop("__order")  # type: ignore[union-attr]
     else:
-        # Spark computes the whole flat result on the cluster; it comes back in input order.
-        flat_all = compiled.apply(wide, keep=keep).collect("polars").to_native()
-        flat_all = (
-            flat_all.join(order, on="credit_code", how="left").sort("__order").drop("__order")
+        from feidi.rules._spark import ORDER, ordered_windows
+
+        # Spark grades and lays out in its executors; the flat result stays distributed
+        # (``spark_flat``) and comes to the driver only when iterated here.
+        spark_flat = grade_on_spark(
+            _to_engine(firms.with_row_index(ORDER).cast({ORDER: pl.Int64}), engine, session),
+            _to_engine(data.financials, engine, session),
+            book,
+            as_of,
+            compiled.tiers,
         )
+        schema = flat_schema(book, compiled.tiers, as_of)
+        n_firms = firms.height
 
         def chunks(size: int) -> Iterator[pl.DataFrame]:
-            for start in range(0, flat_all.height, size):
-                yield flat_all.slice(start, size)
+            return exact_batches(ordered_windows(spark_flat, n_firms, schema), size)
+
+        return Evaluation(
+            book,
+            as_of,
+            compiled.tiers,
+            n_firms,
+            chunks,
+            warnings,
+            _laid_out_by_engine=True,
+            spark_flat=spark_flat,
+        )
 
     return Evaluation(book, as_of, compiled.tiers, firms.height, chunks, warnings)
+
+
+def grade_on_spark(
+    firms: Any,
+    financials: Any,
+    rulebook: str | Rulebook,
+    as_of: date,
+    tiers: tuple[str, ...] | None = None,
+) -> Any:
+    """The flat layout of ``tiers`` (default: all) as a Spark DataFrame, graded and laid out
+    in the executors (the rules as Spark expressions, the layout through ``mapInArrow``).
+
+    ``firms`` and ``financials`` are Spark DataFrames (or narwhals frames over them) shaped
+    like ``feidi.io.Dataset``'s, with every column the rulebook reads; ``firms`` carries
+    ``__order`` (Int64), which the result keeps. Nothing is computed until the result is
+    written or collected: a national run writes it from the executors
+    (``.drop("__order").write.parquet(...)``, docs/national-scale.md).
+    """
+    from feidi.rules._spark import ORDER, lay_out_on_spark
+
+    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
+    compiled = compile_rulebook(book, as_of, tiers)
+    measures = [book.measures[m] for t in compiled.tiers for m in used_measures(book.tiers[t])]
+    keep = ("credit_code", "name", *input_columns(book, compiled.tiers), ORDER)
+    wide = wide_frame(
+        nw.from_native(firms), nw.from_native(financials), as_of, years_needed(measures)
+    )
+    graded = compiled.apply(wide, keep=keep).to_native()
+    layout = FlatLayout(book, compiled.tiers, fiscal_year(as_of))
+    return lay_out_on_spark(graded, layout, flat_schema(book, compiled.tiers, as_of))
 
 
 def _ensure_columns(firms: pl.DataFrame, book: Rulebook) -> pl.DataFrame:

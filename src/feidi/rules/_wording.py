@@ -94,9 +94,9 @@ def _article(text: str, lang: Lang) -> str:
     return f"Annex {m.group(1)}" if m else ""
 
 
-def _digits(v: float, toward: Toward = None, places: int = 2) -> str:
-    """``v`` with thousands separators and at most ``places`` decimals, trailing zeros
-    dropped. ``toward`` rounds down or up instead of to the nearest: a value that fails a
+def number_text(v: float, toward: Toward = None, places: int = 2) -> str:
+    """A figure as Feidi writes it everywhere (explanations, pages, exports): ``v`` with
+    thousands separators and at most ``places`` decimals, trailing zeros dropped. ``toward`` rounds down or up instead of to the nearest: a value that fails a
     threshold must never print as the threshold (79.99996% is "79.99%" against ≥ 80%, not
     "80%"), and an amount still needed never prints as 0."""
     q = 10**places
@@ -123,7 +123,7 @@ def _num(v: float | None, unit: str = "", lang: Lang = "zh", toward: Toward = No
             return "无" if lang == "zh" else "none"
         return "∞"
     if lang == "zh":
-        text = _digits(v, toward)
+        text = number_text(v, toward)
         if unit == "%":
             return f"{text}%"
         if unit == "名":
@@ -134,13 +134,13 @@ def _num(v: float | None, unit: str = "", lang: Lang = "zh", toward: Toward = No
     if unit == "万元":
         yuan = v * 10_000
         if abs(yuan) >= 1_000_000:
-            return f"CNY {_digits(yuan / 1_000_000, toward)} m"
-        return f"CNY {_digits(yuan, toward, 0)}"
+            return f"CNY {number_text(yuan / 1_000_000, toward)} m"
+        return f"CNY {number_text(yuan, toward, 0)}"
     if unit in ("名", "强"):
-        return f"No. {_digits(v, toward)}" if unit == "名" else f"top {_digits(v, toward)}"
+        return f"No. {number_text(v, toward)}" if unit == "名" else f"top {number_text(v, toward)}"
     if unit == "人" and v == 1:
         return "1 person"
-    return _digits(v, toward) + _UNIT_EN.get(unit, "")
+    return number_text(v, toward) + _UNIT_EN.get(unit, "")
 
 
 def measure_name(book: Rulebook, measure: str | None, lang: Lang) -> str:
@@ -329,6 +329,22 @@ def direct_routes(book: Rulebook, tier: Tier, record: Mapping[str, Any], lang: L
     return routes
 
 
+def score_gap(record: Mapping[str, Any]) -> float | None:
+    """差 N 分: how many points a scored record lacks of its pass mark; None when the score is
+    unknown or reaches the mark (a firm that passes by a direct route has no gap either). The
+    one definition: explanations say it, the platform stores and filters by it.
+
+    >>> score_gap({"verdict": "fail", "score": 56.0, "pass_mark": 60.0})
+    4.0
+    >>> score_gap({"verdict": "pass", "score": 50.0, "pass_mark": 60.0}) is None
+    True
+    """
+    score, mark = record.get("score"), record.get("pass_mark")
+    if record.get("verdict") == "pass" or score is None or mark is None or score >= mark:
+        return None
+    return round(float(mark) - float(score), 6)
+
+
 def summary_line(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -> str:
     """One line per firm × tier, as in the issue's example."""
     tier = book.tiers[record["tier"]]
@@ -347,8 +363,9 @@ def summary_line(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -
         )
     if score is not None and mark is not None:
         points = f"{_num(score)} 分" if zh else f"{_num(score)} points"
-        if score < mark and not routes:
-            points += f", 差 {_num(mark - score)} 分" if zh else f", {_num(mark - score)} short"
+        gap = score_gap(record)
+        if gap is not None:
+            points += f", 差 {_num(gap)} 分" if zh else f", {_num(gap)} short"
         parts.append(("评价得分 " if zh and routes else "") + points)
     elif record["score_min"] is not None:
         lo, hi = _num(record["score_min"]), _num(record["score_max"])

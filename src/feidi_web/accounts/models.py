@@ -41,7 +41,7 @@ class User(AbstractUser):
         _("division code"),
         max_length=6,
         blank=True,
-        help_text=_("六位行政区划代码 — the jurisdiction of staff and operators"),
+        help_text=_("Six-digit division code: the jurisdiction of staff and operators"),
     )
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",

@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 
 from feidi.parties import PartyKind
 from feidi.reference import industry
+from feidi.rules import number_text as core_number_text
 from feidi.schema import Field
 from feidi_web.common.lang import core_lang
 
 
 def number_text(value: Any, digits: int = 2) -> str:
-    """A figure: thousands separators, trailing zeros dropped, — if unknown."""
+    """A stored figure as the core writes figures (``feidi.rules.number_text``), — if
+    unknown, 无 / none for "no award" (+∞, stored as "none")."""
     if value is None or value == "":
         return "—"
     if value == "none" or (isinstance(value, float) and math.isinf(value)):
@@ -24,10 +26,9 @@ def number_text(value: Any, digits: int = 2) -> str:
         f = float(value)
     except (TypeError, ValueError):
         return str(value)
-    text = f"{f:,.{int(digits)}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    if math.isnan(f):
+        return "—"
+    return core_number_text(f, places=int(digits))
 
 
 def choice_text(field: Field, key: str) -> str:

@@ -29,7 +29,7 @@ class FiscalYearInline(ViewOnlyInline):
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(ViewOnlyAdmin):
-    initials_shown = shown("name_initials", _("initials (拼音)"))
+    initials_shown = shown("name_initials", _("pinyin initials"))
     profile_shown = shown("profile", _("profile"), as_json=True)
     created_shown = shown("created_at", _("created"))
     updated_shown = shown("updated_at", _("updated"))
