@@ -171,3 +171,9 @@ def test_rulebook_warnings_are_pairs_naming_the_document() -> None:
     [(zh, en)] = book.warnings(date(2026, 6, 30))
     assert "优质中小企业梯度培育管理暂行办法" in zh and "miit-2022" not in zh and not CJK.search(en)
     assert "2026-03-31" in zh and "2026-03-31" in en
+
+
+def test_a_pass_by_score_does_not_claim_a_direct_route() -> None:
+    rec = _record(EXAMPLE, EXAMPLE_YEARS, "miit-2022", "innovative", honors=["high_tech"])
+    assert rec["verdict"] == "pass" and rec["score_min"] >= rec["pass_mark"]
+    assert "直通" not in summary_line(load_rulebook("miit-2022"), rec, "zh")

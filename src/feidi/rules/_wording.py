@@ -353,7 +353,10 @@ def summary_line(book: Rulebook, record: Mapping[str, Any], lang: Lang = "zh") -
     verdict = record["verdict"]
     parts = [f"{_title(tier, lang)}: {_VERDICT[lang][verdict]}"]
     score, mark = record["score"], record["pass_mark"]
-    routes = direct_routes(book, tier, record, lang) if verdict == "pass" else []
+    # a pass the score alone does not explain came by a direct route: name it
+    lowest = record.get("score_min")  # the score, or the least it can be with data missing
+    by_score = lowest is not None and mark is not None and lowest >= mark
+    routes = direct_routes(book, tier, record, lang) if verdict == "pass" and not by_score else []
     if routes:
         # passed without the score: say how, and never how far the score is from the mark
         parts[0] += (
