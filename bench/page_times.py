@@ -6,12 +6,16 @@ counting its SQL queries. ``/healthz`` (one ``SELECT 1``) is measured in the sam
 baseline, so figures from different machines or days compare as multiples of it.
 Prints a Markdown table.
 
-    .venv/bin/python bench/page_times.py [--requests 30] [--data-dir DIR] [--fresh]
+    .venv/bin/python bench/page_times.py [--requests 30] [--firms 3000] [--data-dir DIR] [--fresh]
     scripts/pg-throwaway .venv/bin/python bench/page_times.py --use-env-database   # PostgreSQL
 
-The demo database is built once (``python -m feidi_web demo``, about half a minute) in
-``bench/out/web-demo`` and reused; ``--fresh`` rebuilds it. Without ``--use-env-database`` a
-``DATABASE_URL`` in the environment is ignored and the demo lives in SQLite there.
+``--firms N`` grades a city of N local and N/10 enclave firms (``feidi-web demo --firms N``:
+30000 is a prefecture, 33,000 firms and 297,000 stored records). The demo database is built
+once (``python -m feidi_web demo``, about half a minute for the default city, ten for 30000)
+in ``bench/out/web-demo`` (``web-demo-N`` for another size) and reused; ``--fresh`` rebuilds
+it. Without ``--use-env-database`` a ``DATABASE_URL`` in the environment is ignored and the
+demo lives in SQLite there; with it (a throwaway PostgreSQL server starts empty) the demo is
+built in that database first.
 """
 
 from __future__ import annotations
@@ -28,8 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE / "out" / "web-demo"
+DEFAULT_FIRMS = 3000
 WARMUP = 3
+
+
+def demo_dir(firms: int) -> Path:
+    """Where the demo city of ``firms`` local firms lives (one folder per size)."""
+    name = "web-demo" if firms == DEFAULT_FIRMS else f"web-demo-{firms}"
+    return HERE / "out" / name
 
 
 @dataclass
@@ -75,12 +85,31 @@ def configure(args: argparse.Namespace) -> None:
     django.setup()
 
 
-def load_demo() -> None:
+def load_demo(firms: int = DEFAULT_FIRMS) -> None:
     from django.core.management import call_command
 
+    from feidi_web.enterprises.models import Enterprise
+
     t = time.perf_counter()
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", firms=firms, stdout=io.StringIO())
     print(f"<!-- demo database ready in {time.perf_counter() - t:.1f} s -->", file=sys.stderr)
+    held, want = Enterprise.objects.count(), firms + firms // 10
+    if held != want:  # the demo loader leaves a registry that holds firms as it is
+        raise SystemExit(
+            f"the demo database holds {held:,} firms, not {want:,}: use --fresh or another "
+            "--data-dir"
+        )
+    settle()
+
+
+def settle() -> None:
+    """On PostgreSQL, what autovacuum does soon after a bulk load (statistics, visibility
+    map), done now: timing pages while it runs would time it too."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
 
 def pages() -> list[Page]:
@@ -108,8 +137,16 @@ def pages() -> list[Page]:
         Page("firm page", "staff", f"/enterprises/{firm.credit_code}/"),
         Page("imports list", "admin", "/enterprises/imports/"),
         Page("evaluations list", "staff", "/evaluations/"),
+        Page("evaluation page", "staff", f"/evaluations/{run.pk}/"),
         Page("cockpit", "staff", "/cockpit/"),
+        Page("cockpit (enclave operator)", "enclave", "/cockpit/"),
         Page("cultivation pool", "staff", "/pool/"),
+        Page("pool, within 5 points", "staff", "/pool/?tier=specialized&gap=5"),
+        Page(
+            "pool, every firm short, page 20",
+            "staff",
+            "/pool/?tier=innovative&include_no_gap=on&page=20",
+        ),
         Page("portal (firm user)", "firm", "/portal/"),
         Page("API registry list", "staff", "/api/enterprises"),
         Page("API one firm", "staff", f"/api/enterprises/{firm.credit_code}"),
@@ -143,7 +180,7 @@ def report(timings: list[Timing], n: int) -> str:
     from django.db import connection
 
     from feidi_web.enterprises.models import Enterprise
-    from feidi_web.evaluations.models import EvaluationRun
+    from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -154,7 +191,8 @@ def report(timings: list[Timing], n: int) -> str:
     base = timings[0].p50
     lines = [
         f"Page server times — {Enterprise.objects.count():,} firms, "
-        f"{EvaluationRun.objects.count()} evaluations; {connection.vendor} {db_version}, "
+        f"{EvaluationRun.objects.count()} evaluations ({EvaluationRecord.objects.count():,} "
+        f"stored records); {connection.vendor} {db_version}, "
         f"Django {django.get_version()}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs; {WARMUP} warm-up + {n} timed requests per page "
         "through the test client (server time only: no network, no browser).",
@@ -182,7 +220,10 @@ def report(timings: list[Timing], n: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--firms", type=int, default=DEFAULT_FIRMS, help="local firms (enclave: a tenth)"
+    )
+    parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--fresh", action="store_true", help="rebuild the demo database")
     parser.add_argument(
         "--use-env-database",
@@ -190,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         help="measure on the DATABASE_URL of the environment (e.g. under scripts/pg-throwaway)",
     )
     args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or demo_dir(args.firms)
     configure(args)
-    load_demo()
+    load_demo(args.firms)
 
     from django.test import Client
 

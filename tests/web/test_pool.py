@@ -30,8 +30,9 @@ from feidi_web.pool import exports
 POOL = "/pool/"
 XLSX = "/pool/export.xlsx"
 PDF = "/pool/export.pdf"
-#: session, user, run, counts per tier, row count, the page's rows, run picker, town list
-PAGE_QUERIES = 8
+#: session, user, run, counts per tier (their sizes give the list's length), the page's rows,
+#: run picker, town list
+PAGE_QUERIES = 7
 #: session, user, run, counts per tier, every row
 EXPORT_QUERIES = 5
 _ROW = re.compile(r'<tr data-credit-code="([0-9A-Z]{18})">')

@@ -13,7 +13,7 @@ import pytest
 from feidi.rules import available_rulebooks, load_rulebook
 from feidi.rules._model import scoring_parts, walk
 from feidi.schema import FIELDS
-from feidi_web.enterprises.models import Enterprise
+from feidi_web.enterprises.models import DataImport, Enterprise
 from feidi_web.enterprises.services import fiscal_year_update
 
 
@@ -66,7 +66,8 @@ ENGLISH_WORDS = re.compile(r"(?<![A-Za-z])(yes|no|none|unknown)(?![A-Za-z])")
 
 def _pages(firms: list[Enterprise], run_id: int) -> list[str]:
     pages = ["/enterprises/", "/cockpit/", "/pool/", "/evaluations/", f"/evaluations/{run_id}/"]
-    pages += ["/enterprises/imports/", "/enterprises/imports/1/"]
+    pages += ["/enterprises/imports/"]
+    pages += [f"/enterprises/imports/{i.pk}/" for i in DataImport.objects.all()]
     pages += [f"/enterprises/{e.ref}/" for e in firms]
     return pages
 

@@ -1,9 +1,14 @@
 """The cockpit's figures: pure reads, aggregated in the database, within the user's scope.
 
-Every number is a ``COUNT`` over ``EvaluationRecord`` or ``Enterprise`` rows; nothing loops
-over firms in Python. ``cockpit_for_user`` runs a fixed number of queries (two when the
-rulebook has no finished run, :data:`QUERIES_WITH_RUNS` otherwise), whatever the number of
-firms or runs.
+The figures of a run are sums of its stored aggregates (``evaluations.summaries``: per tier,
+per town × level, the movement between two runs, the closest candidates) over the groups of
+firms in the user's scope; only the number of firms in scope is counted live. A user whose
+scope is not a filter on groups (``group_scope`` is None) gets the same figures counted live
+from ``EvaluationRecord`` and ``Enterprise`` rows (``live=True``, as before the aggregates).
+Nothing loops over firms in Python. ``cockpit_for_user`` runs a fixed number of queries (two
+when the rulebook has no finished run, :data:`QUERIES_WITH_RUNS` otherwise), whatever the
+number of firms or runs — once a run is summarised (the first view of a run finished before
+the aggregates existed summarises it).
 
 Runs: of the finished runs of one rulebook the user may see, the newest of each as-of date
 (a re-run of the same date replaces the earlier one). The last of these is the *latest* run,
@@ -26,6 +31,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
     Window,
@@ -36,15 +42,31 @@ from feidi_web.accounts.models import User
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import enterprise_scope
 from feidi_web.evaluations.ladder import Ladder, current_ladder, ladder_of
-from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus, Verdict
+from feidi_web.evaluations.models import (
+    Candidate as StoredCandidate,
+)
+from feidi_web.evaluations.models import (
+    EvaluationRecord,
+    EvaluationRun,
+    LevelTally,
+    Movement,
+    RunStatus,
+    TierTally,
+    Verdict,
+)
 from feidi_web.evaluations.selectors import records_for_user, runs_for_user
+from feidi_web.evaluations.summaries import (
+    CANDIDATES_PER_TIER,
+    NEAR_GAP,
+    ensure_movement,
+    ensure_summarised,
+    group_scope,
+    prefixed,
+)
 
-#: A failing firm this many points or fewer short of the pass mark is a *near* candidate.
-NEAR_GAP = 5.0
-#: Candidates listed per tier.
-CANDIDATES_PER_TIER = 10
-#: Queries ``cockpit_for_user`` makes when the rulebook has at least one finished run.
-QUERIES_WITH_RUNS = 7
+#: Queries ``cockpit_for_user`` makes when the rulebook has at least one finished run (runs,
+#: firms in scope, per tier, per town × level, movement, candidates).
+QUERIES_WITH_RUNS = 6
 
 
 @dataclass(frozen=True)
@@ -95,14 +117,25 @@ class Cockpit:
         return {t: counts.get(t, 0) for t in self.ladder.tiers}
 
 
-def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
-    """Everything the cockpit shows for ``rulebook``, computed within ``user``'s scope."""
+def cockpit_for_user(user: User, rulebook: str, *, live: bool = False) -> Cockpit:
+    """Everything the cockpit shows for ``rulebook``, computed within ``user``'s scope: from
+    the runs' stored aggregates, or with ``live`` (or a scope that is no filter on groups of
+    firms) counted from the records."""
     all_runs = list(
         runs_for_user(user)
         .filter(status=RunStatus.DONE)
         .order_by("-as_of", "-finished_at", "-id")
         .select_related("version")
-        .only("id", "rulebook", "as_of", "finished_at", "version", "warnings")
+        .only(
+            "id",
+            "rulebook",
+            "as_of",
+            "finished_at",
+            "version",
+            "warnings",
+            "status",
+            "summarised_at",
+        )
     )
     firms = Enterprise.objects.filter(enterprise_scope(user)).count()
     newest_per_date: dict[date, EvaluationRun] = {}
@@ -125,6 +158,24 @@ def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
     previous = runs[-2] if len(runs) > 1 else None
     ladder = ladder_of(latest)
     tiers = ladder.tiers
+    groups = None if live else group_scope(user)
+    if groups is not None:
+        ensure_summarised(runs)
+        passed_by_date, near = _stored_passed_and_near(runs, latest, tiers, groups)
+        by_town, near_firms = _stored_by_town(latest, groups)
+        return Cockpit(
+            rulebook=rulebook,
+            ladder=ladder,
+            rulebooks=rulebooks,
+            firms=firms,
+            runs=runs,
+            passed_by_date=passed_by_date,
+            near=near,
+            near_firms=near_firms,
+            by_town=by_town,
+            movement=_stored_movement(latest, previous, groups),
+            candidates=_stored_candidates(latest, tiers, groups),
+        )
     latest_records = records_for_user(user, latest)
     near, near_firms = _near(latest_records, tiers)
     return Cockpit(
@@ -140,6 +191,119 @@ def cockpit_for_user(user: User, rulebook: str) -> Cockpit:
         movement=_movement(user, previous.pk if previous else None, latest.pk, tiers),
         candidates=_candidates(latest_records, tiers),
     )
+
+
+# --- from the stored aggregates (evaluations.summaries) ---------------------------------------
+
+
+def _stored_passed_and_near(
+    runs: list[EvaluationRun], latest: EvaluationRun, tiers: tuple[str, ...], groups: Q
+) -> tuple[dict[date, dict[str, int]], dict[str, int]]:
+    """Passing firms per run and tier, and the latest run's near candidates per tier: one
+    grouped sum over the runs' tier tallies in scope."""
+    date_of = {r.pk: r.as_of for r in runs}
+    rows = (
+        TierTally.objects.filter(run_id__in=list(date_of), tier__in=tiers)
+        .filter(groups)
+        .values_list("run_id", "tier")
+        .annotate(passed=Sum("passed"), near=Sum("near"))
+        .order_by()
+    )
+    passed: dict[date, dict[str, int]] = {d: {} for d in date_of.values()}
+    near = dict.fromkeys(tiers, 0)
+    for run_id, tier, n_passed, n_near in rows:  # at most runs × tiers rows
+        if n_passed:
+            passed[date_of[run_id]][tier] = n_passed
+        if run_id == latest.pk:
+            near[tier] = n_near
+    return passed, near
+
+
+def _stored_by_town(latest: EvaluationRun, groups: Q) -> tuple[dict[str, dict[int, int]], int]:
+    """Town → level → firms (level > 0), and the firms near at least one tier."""
+    rows = (
+        LevelTally.objects.filter(run=latest)
+        .filter(groups)
+        .values_list("town", "level", "near")
+        .annotate(n=Sum("firms"))
+        .order_by()
+    )
+    by_town: dict[str, dict[int, int]] = {}
+    near_firms = 0
+    for town, level, near, n in rows:  # towns × levels × 2 rows
+        if level > 0:
+            counts = by_town.setdefault(town, {})
+            counts[level] = counts.get(level, 0) + n
+        if near:
+            near_firms += n
+    return by_town, near_firms
+
+
+def _stored_movement(
+    latest: EvaluationRun, previous: EvaluationRun | None, groups: Q
+) -> dict[tuple[int, int], int]:
+    """(level before, level after) → firms graded in both runs. With a single run the query
+    still runs (and finds nothing), so the page costs the same whatever the history; a pair
+    not stored yet is counted and stored once."""
+
+    def cells() -> list[tuple[int | None, int | None, int | None]]:
+        return list(
+            Movement.objects.filter(run=latest, previous=previous)
+            .values_list("tallies__before", "tallies__after")
+            .annotate(
+                n=Sum(
+                    "tallies__firms",
+                    filter=prefixed(groups, "tallies__") if groups.children else None,
+                )
+            )
+            .order_by()
+        )
+
+    rows = cells()
+    if not rows and previous is not None:  # the pair is not stored yet
+        ensure_movement(latest, previous)
+        rows = cells()
+    return {(b, a): n for b, a, n in rows if n and b is not None and a is not None}
+
+
+def _stored_candidates(
+    latest: EvaluationRun, tiers: tuple[str, ...], groups: Q
+) -> dict[str, list[Candidate]]:
+    """Per tier, the closest failing firms: the stored closest of each group in scope, in the
+    cockpit's order (gap, name, record), the first ``CANDIDATES_PER_TIER`` of each tier. The
+    firms are also checked against the scope as the registry holds it now."""
+    rows = (
+        StoredCandidate.objects.filter(run=latest, tier__in=tiers)
+        .filter(groups)
+        .filter(prefixed(groups, "record__enterprise__"))
+        .order_by("tier", "record__gap", "record__enterprise__name", "record_id")
+        .values_list(
+            "tier",
+            "record__score",
+            "record__pass_mark",
+            "record__gap",
+            "record__enterprise__credit_code",
+            "record__enterprise__name",
+            "record__enterprise__town",
+        )
+    )
+    out: dict[str, list[Candidate]] = {t: [] for t in tiers}
+    for tier, score, mark, gap, code, name, town in rows:  # ≤ groups × tiers × N rows
+        if len(out[tier]) < CANDIDATES_PER_TIER:
+            out[tier].append(
+                Candidate(
+                    credit_code=str(code),
+                    name=name,
+                    town=town,
+                    score=score,
+                    pass_mark=mark,
+                    gap=cast(float, gap),  # stored candidates all have one
+                )
+            )
+    return out
+
+
+# --- counted live from the records --------------------------------------------------------------
 
 
 def _visible_ids(user: User) -> QuerySet[Enterprise, Mapping[str, object]]:

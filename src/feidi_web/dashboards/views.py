@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET
 
 from feidi.rules import available_rulebooks
 from feidi_web.common.http import AuthedRequest
-from feidi_web.dashboards.selectors import NEAR_GAP, Cockpit, cockpit_for_user
+from feidi_web.dashboards.selectors import Cockpit, cockpit_for_user
 from feidi_web.enterprises.permissions import require_staff_role
 from feidi_web.evaluations.ladder import current_ladder
+from feidi_web.evaluations.summaries import NEAR_GAP
 
 
 @login_required

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
 
 from feidi_web.accounts.models import Role, User
 from feidi_web.accounts.scope import division_prefix
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import enterprise_scope
-from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus
+from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus, TierTally
+from feidi_web.evaluations.summaries import ensure_summarised, group_scope
 
 
 def runs_for_user(user: User) -> QuerySet[EvaluationRun]:
@@ -47,6 +50,33 @@ def records_for_user(user: User, run: EvaluationRun) -> QuerySet[EvaluationRecor
     """The run's records for firms in the user's scope, with the firm fetched alongside."""
     visible = Enterprise.objects.filter(enterprise_scope(user)).values("id")
     return run.records.filter(enterprise__in=visible).select_related("enterprise")
+
+
+def run_tier_counts(user: User, run: EvaluationRun) -> list[dict[str, Any]]:
+    """Per tier with records in the user's scope: passed, failed and unknown firms. Summed from
+    the run's tier tallies when the scope is a filter on groups of firms, else counted."""
+    groups = group_scope(user)
+    if groups is not None and run.status == RunStatus.DONE:
+        ensure_summarised([run])
+        stored = (
+            TierTally.objects.filter(run=run)
+            .filter(groups)
+            .values("tier")
+            .annotate(passed=Sum("passed"), failed=Sum("failed"), unknown=Sum("unknown"))
+            .order_by()
+        )
+        return [dict(r) for r in stored]
+    counted = (
+        records_for_user(user, run)
+        .values("tier")
+        .annotate(
+            passed=Count("id", filter=Q(verdict="pass")),
+            failed=Count("id", filter=Q(verdict="fail")),
+            unknown=Count("id", filter=Q(verdict="unknown")),
+        )
+        .order_by()
+    )
+    return [dict(r) for r in counted]
 
 
 def enterprise_history(enterprise: Enterprise) -> QuerySet[EvaluationRecord]:

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -75,16 +74,7 @@ def run_list(request: AuthedRequest) -> HttpResponse:
 
 def _tier_counts(request: AuthedRequest, run) -> list[Mapping[str, Any]]:
     """Per tier of the run's ladder, in its order: its name and the verdicts' counts."""
-    rows = (
-        selectors.records_for_user(request.user, run)
-        .values("tier")
-        .annotate(
-            passed=Count("id", filter=Q(verdict="pass")),
-            failed=Count("id", filter=Q(verdict="fail")),
-            unknown=Count("id", filter=Q(verdict="unknown")),
-        )
-        .order_by()
-    )
+    rows = selectors.run_tier_counts(request.user, run)
     ladder = ladder_of(run)
     found = {r["tier"]: r for r in rows}
     return [{**found[t], "label": ladder.label(t)} for t in ladder.ordered(list(found))]

@@ -1,29 +1,41 @@
 """The cultivation pool (培育库): the firms closest to a tier they do not pass yet.
 
 Everything is read from a finished evaluation run's stored records (``score``, ``pass_mark``,
-``gap``, ``verdict``) within the user's scope; no rule is re-computed here.
+``gap``, ``verdict``) within the user's scope; no rule is re-computed here. The counts per tier
+are sums of the run's tier tallies over the groups in scope (``evaluations.summaries``; only
+the number within a chosen gap is counted from the records); the list is read page by page in
+the order of the ``record_pool_order`` index, so a page reads about as many records as it shows.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OrderBy, Q, QuerySet, Subquery, Sum, Value
 from django.http import Http404
 
 from feidi_web.accounts.models import User
 from feidi_web.enterprises.selectors import towns_for_user
 from feidi_web.evaluations.ladder import Ladder, current_ladder, ladder_of
-from feidi_web.evaluations.models import EvaluationRecord, EvaluationRun, RunStatus, Verdict
+from feidi_web.evaluations.models import (
+    EvaluationRecord,
+    EvaluationRun,
+    RunStatus,
+    TierTally,
+    Verdict,
+)
 from feidi_web.evaluations.selectors import (
     latest_run,
     records_for_user,
     run_get_for_user,
     runs_for_user,
 )
+from feidi_web.evaluations.summaries import ensure_summarised, group_scope
 
 #: The tier the pool opens on: 专精特新 is the title counties are measured by.
 DEFAULT_TIER = "specialized"
@@ -80,6 +92,27 @@ def _firm_filtered(user: User, run: EvaluationRun, f: PoolFilter) -> QuerySet[Ev
     return qs
 
 
+def _not_passing(
+    user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder
+) -> QuerySet[EvaluationRecord]:
+    """The run's records of ``f.tier`` in scope and filters that do not pass it (any gap)."""
+    qs = _firm_filtered(user, run, f).filter(tier=f.tier).exclude(verdict=Verdict.PASS)
+    if f.passes_lower and (lower := ladder.below(f.tier)):
+        passing_lower = run.records.filter(tier=lower, verdict=Verdict.PASS)
+        qs = qs.filter(enterprise_id__in=passing_lower.values("enterprise_id"))
+    return qs.select_related("enterprise", "run").defer(
+        "enterprise__profile", "enterprise__name_initials"
+    )
+
+
+#: After gap and score, ties are listed by name and credit code.
+_BY_FIRM = ("enterprise__name", "enterprise__credit_code")
+
+
+def _score_desc() -> OrderBy:
+    return F("score").desc(nulls_last=True)
+
+
 def pool_records(
     user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder
 ) -> QuerySet[EvaluationRecord]:
@@ -87,29 +120,157 @@ def pool_records(
 
     Sorted by gap (smallest first; no gap last), then by score (highest first), then name.
     """
-    qs = (
-        _firm_filtered(user, run, f)
-        .filter(tier=f.tier)
-        .exclude(verdict=Verdict.PASS)
-        .filter(f.near_q())
-    )
-    if f.passes_lower and (lower := ladder.below(f.tier)):
-        passing_lower = run.records.filter(tier=lower, verdict=Verdict.PASS)
-        qs = qs.filter(enterprise_id__in=passing_lower.values("enterprise_id"))
     return (
-        qs.select_related("enterprise", "run")
-        .defer("enterprise__profile", "enterprise__name_initials")
-        .order_by(
-            F("gap").asc(nulls_last=True),
-            F("score").desc(nulls_last=True),
-            "enterprise__name",
-            "enterprise__credit_code",
-        )
+        _not_passing(user, run, f, ladder)
+        .filter(f.near_q())
+        .order_by(F("gap").asc(nulls_last=True), _score_desc(), *_BY_FIRM)
     )
 
 
-def pool_counts(user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder) -> list[TierCount]:
-    """Per tier (ladder order): evaluated, passed, failed, unknown, near and no-gap, one query."""
+@dataclass
+class PoolList:
+    """``pool_records`` as a page reads it (a ``Paginator``'s object list): the records with a
+    gap within the filter first, in index order (gap, then score) and stopped after the page,
+    then — when the filter includes them — those without a gap. Its length comes from the
+    counts whenever they give it, so no query counts the records."""
+
+    #: not passing, gap within the filter, in the list's order
+    scored: QuerySet[EvaluationRecord]
+    #: not passing, no gap, in the list's order; None when the filter leaves them out
+    unscored: QuerySet[EvaluationRecord] | None
+    #: how many records each part holds (None: not known from the counts, counted when asked)
+    n_scored: int | None
+    n_unscored: int | None
+
+    def _sizes(self) -> tuple[int, int]:
+        if self.n_scored is None:
+            self.n_scored = self.scored.count()
+        if self.n_unscored is None:
+            self.n_unscored = self.unscored.count() if self.unscored is not None else 0
+        return self.n_scored, self.n_unscored
+
+    def count(self) -> int:
+        return sum(self._sizes())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[EvaluationRecord]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> EvaluationRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[EvaluationRecord]: ...
+    def __getitem__(self, index: int | slice) -> EvaluationRecord | list[EvaluationRecord]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, index.stop
+        if stop is None:
+            stop = self.count()
+        n_scored, _n = self._sizes()
+        rows: list[EvaluationRecord] = (
+            _page(self.scored, start, min(stop, n_scored)) if start < n_scored else []
+        )
+        if self.unscored is not None and stop > n_scored:
+            rows += _page(self.unscored, max(start - n_scored, 0), stop - n_scored)
+        return rows
+
+
+def _page(ordered: QuerySet[EvaluationRecord], start: int, stop: int) -> list[EvaluationRecord]:
+    """``ordered[start:stop]`` in one query that finds the page's ids first: the rows skipped
+    on the way are read from the index and the firm's name, never with their JSON."""
+    ids = ordered.values("id")[start:stop]
+    return list(ordered.filter(id__in=Subquery(ids)))
+
+
+def pool_list(
+    user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder, counts: list[TierCount]
+) -> PoolList:
+    """The pool's list for paging (see ``PoolList``), its sizes taken from ``counts``."""
+    base = _not_passing(user, run, f, ladder)
+    scored_q = Q(gap__isnull=False) if f.gap_max is None else Q(gap__lte=f.gap_max)
+    # gap is never null here: no NULLS LAST on it, so the index gives the order
+    scored = base.filter(scored_q).order_by("gap", _score_desc(), *_BY_FIRM)
+    unscored = (
+        base.filter(gap__isnull=True).order_by(_score_desc(), *_BY_FIRM)
+        if f.include_no_gap
+        else None
+    )
+    target = next((c for c in counts if c.tier == f.tier), TierCount(f.tier))
+    known = not f.passes_lower  # the counts do not know which firms pass the tier below
+    return PoolList(
+        scored,
+        unscored,
+        target.near if known else None,
+        (target.no_gap if f.include_no_gap else 0) if known else None,
+    )
+
+
+def pool_counts(
+    user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder, *, live: bool = False
+) -> list[TierCount]:
+    """Per tier (ladder order): evaluated, passed, failed, unknown, near and no-gap, in one
+    query.
+
+    Summed from the run's tier tallies over the groups in scope — with a gap limit, united with
+    a count of the records within it; counted from the records with ``live`` or when the
+    user's scope is no filter on groups of firms.
+    """
+    groups = None if live else group_scope(user)
+    if groups is None:
+        return _live_counts(user, run, f, ladder)
+    ensure_summarised([run])
+    tallies = TierTally.objects.filter(run=run).filter(groups)
+    if f.town:
+        tallies = tallies.filter(town=f.town)
+    if f.industry:
+        tallies = tallies.filter(industry_code__startswith=f.industry.strip().upper())
+    if f.enclave is not None:
+        tallies = tallies.filter(enclave=f.enclave)
+    zero = Value(0)
+    columns = ("evaluated", "passed", "failed", "unknown", "short", "no_gap")
+    rows = (
+        tallies.values_list("tier").annotate(**{c: Sum(c) for c in columns}, within=zero).order_by()
+    )
+    if f.gap_max is not None:
+        # within a chosen gap: counted from the records (read off the pool's index), in the
+        # same query
+        rows = rows.union(
+            _firm_filtered(user, run, f)
+            # the run's tiers named, so the index is read by tier within the gap, not whole
+            .filter(tier__in=TierTally.objects.filter(run=run).values("tier").distinct())
+            .exclude(verdict=Verdict.PASS)
+            .filter(gap__lte=f.gap_max)
+            .values_list("tier")
+            .annotate(**dict.fromkeys(columns, zero), within=Count("id"))
+            .order_by(),
+            all=True,
+        )
+    sums: dict[str, Counter[str]] = {}
+    for tier, *numbers, within in rows:
+        sums.setdefault(tier, Counter()).update(
+            {**dict(zip(columns, numbers, strict=True)), "within": within}
+        )
+    near = "short" if f.gap_max is None else "within"
+    return [
+        TierCount(
+            t,
+            evaluated=sums[t]["evaluated"],
+            passed=sums[t]["passed"],
+            failed=sums[t]["failed"],
+            unknown=sums[t]["unknown"],
+            near=sums[t][near],
+            no_gap=sums[t]["no_gap"],
+        )
+        if t in sums
+        else TierCount(t)
+        for t in ladder.ordered([*ladder.tiers, *sums])
+    ]
+
+
+def _live_counts(user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder) -> list[TierCount]:
+    """``pool_counts`` counted from the records, in one query."""
     not_pass = ~Q(verdict=Verdict.PASS)
     rows = (
         _firm_filtered(user, run, f)
@@ -133,8 +294,8 @@ def pool_counts(user: User, run: EvaluationRun, f: PoolFilter, ladder: Ladder) -
 class Pool:
     """The pool as one page or file shows it: the run, the filtered records and the counts.
 
-    ``records`` is a lazy queryset (paginate it or iterate it); ``runs`` and ``towns`` query
-    only when read.
+    ``records`` is a lazy queryset (iterate it: the files), ``listing`` the same list for a
+    page to paginate; ``runs`` and ``towns`` query only when read.
     """
 
     user: User
@@ -158,6 +319,14 @@ class Pool:
         return self.ladder.below(self.filters.tier)
 
     @cached_property
+    def listing(self) -> PoolList | QuerySet[EvaluationRecord]:
+        """``records`` for a ``Paginator``: a ``PoolList`` (sizes from the counts, each page
+        read in index order), or the empty queryset when there is no run."""
+        if self.run is None:
+            return self.records
+        return pool_list(self.user, self.run, self.filters, self.ladder, self.counts)
+
+    @cached_property
     def runs(self) -> list[EvaluationRun]:
         """The finished runs the user may pick, newest first."""
         qs = runs_for_user(self.user).filter(status=RunStatus.DONE)
@@ -174,7 +343,13 @@ class Pool:
 
     @cached_property
     def towns(self) -> list[str]:
-        return towns_for_user(self.user)
+        """The towns the list can be narrowed to: those of the run's firms in scope (its tier
+        tallies; the registry's own list scans every firm), else the registry's."""
+        groups = group_scope(self.user)
+        if self.run is None or groups is None:
+            return towns_for_user(self.user)
+        tallies = TierTally.objects.filter(run=self.run).filter(groups).exclude(town="")
+        return list(tallies.values_list("town", flat=True).distinct().order_by("town"))
 
 
 def pool_for_user(

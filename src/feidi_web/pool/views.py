@@ -44,7 +44,7 @@ def _export_query(request: HttpRequest, pool: Pool) -> str:
 @require_GET
 def pool(request: AuthedRequest) -> HttpResponse:
     form, pool = _pool(request)
-    page = Paginator(pool.records, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(pool.listing, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     context = {
