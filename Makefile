@@ -75,7 +75,8 @@ bench: setup                ## speed and memory figures (see bench/RESULTS.md)
 	$(PY) bench/grade_province.py
 	$(PY) bench/grade_csv.py
 
-bench-pages: setup          ## server time of the main pages on the demo city (p50/p95)
+bench-pages: setup          ## worker time of grading the demo county; server time of the main pages (p50/p95)
+	$(SQLITE) $(PY) bench/run_times.py
 	$(SQLITE) $(PY) bench/page_times.py
 
 screenshots: setup          ## docs/screenshots/{cockpit,firm}-{zh,en}.png from the demo city
