@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, Strict, create_model
 
 from feidi.schema import FIELDS
+from feidi_web.common.lang import reason_pair, stored_pair
 
 Verdict = Literal["pass", "fail", "unknown"]
 RunStatus = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -176,14 +177,7 @@ class RunOut(Schema):
 
     @staticmethod
     def resolve_warnings(obj: Any) -> list[dict[str, str]]:
-        out = []
-        for w in obj.warnings or ():
-            if isinstance(w, list | tuple) and len(w) == 2:
-                out.append({"zh": str(w[0]), "en": str(w[1])})
-            else:  # a run from before pairs: one "中文 / English" string
-                zh, sep, en = str(w).partition(" / ")
-                out.append({"zh": zh, "en": en if sep else zh})
-        return out
+        return [dict(zip(("zh", "en"), stored_pair(w), strict=True)) for w in obj.warnings or ()]
 
 
 class RecordQuery(Schema):
@@ -255,13 +249,10 @@ class ImportOut(Schema):
 
     @staticmethod
     def resolve_issues(obj: Any) -> list[dict[str, Any]]:
-        out = []
-        for issue in obj.report.get("issues", []):
-            if not issue.get("reason_en"):  # stored before reasons were pairs
-                zh, sep, en = str(issue.get("reason", "")).partition(" / ")
-                issue = {**issue, "reason": zh, "reason_en": en if sep else zh}
-            out.append(issue)
-        return out
+        return [
+            {**issue, **dict(zip(("reason", "reason_en"), reason_pair(issue), strict=True))}
+            for issue in obj.report.get("issues", [])
+        ]
 
     @staticmethod
     def resolve_truncated(obj: Any) -> dict[str, int]:

@@ -46,11 +46,22 @@ def in_both(message: Any, **params: Any) -> tuple[str, str]:
     return zh, en
 
 
+def stored_pair(value: Any) -> tuple[str, str]:
+    """A stored message as its (中文, English) pair. Messages stored before they were pairs
+    (run warnings, import reasons) hold one "中文 / English" text: split once, here."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return str(value[0]), str(value[1])
+    zh, sep, en = str(value).partition(" / ")
+    return zh, en if sep else zh
+
+
+def reason_pair(issue: Mapping[str, Any]) -> tuple[str, str]:
+    """The reason of a stored input issue (``feidi.io.Issue`` as JSON) as its pair."""
+    if issue.get("reason_en"):
+        return str(issue.get("reason") or ""), str(issue["reason_en"])
+    return stored_pair(issue.get("reason") or "")
+
+
 def reason_text(issue: Mapping[str, Any]) -> str:
-    """The reason of a stored input issue (``feidi.io.Issue`` as JSON) in the page's
-    language. Reports stored before reasons were pairs hold one "中文 / English" text."""
-    zh, en = issue.get("reason") or "", issue.get("reason_en") or ""
-    if not en:
-        zh, sep, legacy_en = zh.partition(" / ")
-        en = legacy_en if sep else zh
-    return zh if core_lang() == "zh" else en
+    """The reason of a stored input issue in the page's language."""
+    return pick(reason_pair(issue))

@@ -131,17 +131,9 @@ class EvaluationRun(models.Model):
     def warning_texts(self) -> list[str]:
         """The run's warnings in the page's language. Stored as (中文, English) pairs; runs
         from before pairs hold one "中文 / English" string, shown as its half."""
-        from feidi_web.common.lang import core_lang
+        from feidi_web.common.lang import pick, stored_pair
 
-        zh = core_lang() == "zh"
-        out = []
-        for w in self.warnings or ():
-            if isinstance(w, list | tuple) and len(w) == 2:
-                out.append(str(w[0] if zh else w[1]))
-            else:
-                first, sep, second = str(w).partition(" / ")
-                out.append(first if zh or not sep else second)
-        return out
+        return [pick(stored_pair(w)) for w in self.warnings or ()]
 
 
 class Verdict(models.TextChoices):
