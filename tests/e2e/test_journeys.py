@@ -127,15 +127,16 @@ def test_staff_imports_a_messy_sheet_sees_each_error_then_commits_a_clean_one(
 def test_staff_starts_an_evaluation_and_watches_it_run_to_done(
     page, live_server, staff, city, db_task_worker, monkeypatch, settings
 ):
-    # Small batches and a pause per batch, so the page really shows the run in progress.
+    # Small batches and a pause as each is stored, so the page really shows the run in
+    # progress (the firms are graded in one evaluation; progress counts the batches stored).
     settings.FEIDI_RUN_BATCH_FIRMS = 5
-    grade = services.evaluate
+    store = services._store
 
-    def slow_evaluate(*args, **kwargs):
+    def slow_store(*args, **kwargs):
         time.sleep(0.4)
-        return grade(*args, **kwargs)
+        return store(*args, **kwargs)
 
-    monkeypatch.setattr(services, "evaluate", slow_evaluate)
+    monkeypatch.setattr(services, "_store", slow_store)
 
     login(page, "staff", next_url="/evaluations/")
     page.fill("#id_as_of", AS_OF.isoformat())

@@ -21,7 +21,7 @@ from feidi_web.accounts.models import Role, User
 from feidi_web.dashboards.selectors import cockpit_for_user
 from feidi_web.enterprises.codec import jsonable
 from feidi_web.enterprises.models import Enterprise
-from feidi_web.enterprises.selectors import dataset_for
+from feidi_web.enterprises.selectors import dataset_for, towns_for_user
 from feidi_web.evaluations.ladder import ladder_of
 from feidi_web.evaluations.models import (
     EvaluationRecord,
@@ -141,6 +141,12 @@ def test_pool_counts_from_the_aggregates_equal_counting_the_records(users, two_c
             assert stored == live, (name, f)
     staff_counts = pool_counts(users["county staff"], latest, PoolFilter(), ladder)
     assert sum(c.evaluated for c in staff_counts) > 0
+
+
+def test_the_pools_town_list_is_the_registrys_when_every_firm_was_graded(users, two_counties):
+    for name, user in users.items():
+        assert pool_for_user(user, PoolFilter()).towns == towns_for_user(user), name
+    assert pool_for_user(users["county staff"], PoolFilter()).towns
 
 
 def test_a_runs_verdict_counts_from_the_aggregates_equal_counting_the_records(

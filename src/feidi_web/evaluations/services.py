@@ -299,21 +299,28 @@ def _record_rows(
 
 
 def _insert(rows: list[tuple[Any, ...]]) -> None:
-    """INSERT statements of many rows each (as ``bulk_create`` writes them, without building a
-    model instance and preparing each of its fields, which cost more than the database's
-    work; ``executemany`` would make one round trip per row on PostgreSQL)."""
+    """Write the rows: on PostgreSQL by ``COPY``, elsewhere in INSERT statements of many rows
+    each (as ``bulk_create`` writes them, without building a model instance and preparing each
+    of its fields, which cost more than the database's work). On PostgreSQL an INSERT carries
+    each record's JSON as a quoted literal the server parses again: ``COPY`` takes half the
+    time."""
     meta = EvaluationRecord._meta
     quote = connection.ops.quote_name
     fields = [cast(Field[Any, Any], meta.get_field(f)) for f in _RECORD_COLUMNS]
     columns = ", ".join(quote(str(f.column)) for f in fields)
-    row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(500, connection.ops.bulk_batch_size(fields, rows)))
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        per_statement = max(1, min(500, connection.ops.bulk_batch_size(fields, rows)))
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
-                + ", ".join([row_marks] * len(chunk)),
+                f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_marks] * len(chunk)),
                 [value for row in chunk for value in row],
             )
 
