@@ -33,6 +33,10 @@ PATHS = {
     ("post", "/api/imports"),
     ("get", "/api/imports/{import_id}"),
     ("post", "/api/imports/{import_id}/commit"),
+    ("get", "/api/pipeline/projects"),
+    ("get", "/api/pipeline/projects/{project_id}"),
+    ("post", "/api/pipeline/projects/{project_id}/move"),
+    ("get", "/api/pipeline/funnel"),
 }
 
 
@@ -75,13 +79,13 @@ def test_openapi_schema_lists_every_operation(client, db):
     assert found == PATHS
     assert set(schema["components"]["securitySchemes"]) == {"ApiTokenAuth", "SessionAuth"}
     props = schema["components"]["schemas"]["EnterpriseOut"]["properties"]
-    assert props["credit_code"]["description"] == "统一社会信用代码 (18 characters)."
+    assert props["credit_code"]["description"].startswith("统一社会信用代码 (18 characters)")
 
 
 def test_every_operation_requires_authentication(client, city):
     code = city[0].credit_code
     for method, path in PATHS:
-        url = path.format(credit_code=code, year=2025, run_id=1, import_id=1)
+        url = path.format(credit_code=code, year=2025, run_id=1, import_id=1, project_id=1)
         r = getattr(client, method)(url)
         assert r.status_code == 401, (method, url)
         assert r.json() == {"detail": "Authentication required."}

@@ -35,9 +35,11 @@ from feidi_web.enterprises.models import DataImport, Enterprise
 from feidi_web.enterprises.services import import_check, import_commit
 from feidi_web.evaluations.models import EvaluationRun
 from feidi_web.evaluations.services import evaluation_run_execute
+from feidi_web.pipeline.models import FollowUp, Project
+from feidi_web.pipeline.services import NewCounterpart, follow_up_add, project_create
 
 A, B = "320581", "320582"
-ROLES = ("anon", "admin", "staff_a", "operator_a", "firm_a", "staff_b", "firm_b")
+ROLES = ("anon", "admin", "staff_a", "operator_a", "officer_a", "firm_a", "staff_b", "firm_b")
 
 OK, LOGIN, FORBIDDEN, HIDDEN, METHOD = "ok", "login", "forbidden", "hidden", "method"
 EVERYONE = dict.fromkeys(ROLES, OK)
@@ -57,8 +59,12 @@ NO_POST = {**dict.fromkeys(ROLES, METHOD), "anon": LOGIN}
 #: A page anyone may fetch, that takes no POST.
 PUBLIC_NO_POST = dict.fromkeys(ROLES, METHOD)
 
-GOVERNMENT = {"admin", "staff_a", "operator_a", "staff_b"}
+GOVERNMENT = {"admin", "staff_a", "operator_a", "officer_a", "staff_b"}
 EDITORS = {"admin", "staff_a", "staff_b"}
+#: who works the investment project pipeline (each in their scope)
+PIPELINE = GOVERNMENT
+#: who sees county A's enclave-sourced project
+PIPELINE_A = {"admin", "staff_a", "operator_a", "officer_a"}
 
 #: page URL name → method → role → answer. Every page is asked with GET and with POST.
 PAGES: dict[str, dict[str, dict[str, str]]] = {
@@ -84,13 +90,17 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     },
     # a local firm of A: its own enterprise user is sent on to the portal
     "registry:detail": {
-        "GET": only({"admin", "staff_a", "firm_a"}, others=HIDDEN),
+        "GET": only({"admin", "staff_a", "officer_a", "firm_a"}, others=HIDDEN),
         "POST": NO_POST,
     },
-    "enterprises:party_new": {"GET": only(EDITORS), "POST": only(EDITORS)},
+    # investment-promotion officers register their prospects, start-ups, labs and investors
+    "enterprises:party_new": {
+        "GET": only(EDITORS | {"officer_a"}),
+        "POST": only(EDITORS | {"officer_a"}),
+    },
     "enterprises:party_credit_code": {
         "GET": NO_POST,
-        "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
+        "POST": only({"admin", "staff_a", "officer_a"}, staff_b=HIDDEN),
     },
     "enterprises:year_edit": {
         "GET": only({"admin", "staff_a"}, staff_b=HIDDEN),
@@ -98,11 +108,11 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     },
     "evaluations:list": {"GET": only(GOVERNMENT), "POST": only(EDITORS)},
     "evaluations:detail": {
-        "GET": only({"admin", "staff_a", "operator_a"}, staff_b=HIDDEN),
+        "GET": only({"admin", "staff_a", "operator_a", "officer_a"}, staff_b=HIDDEN),
         "POST": NO_POST,
     },
     "evaluations:progress": {
-        "GET": only({"admin", "staff_a", "operator_a"}, staff_b=HIDDEN),
+        "GET": only({"admin", "staff_a", "operator_a", "officer_a"}, staff_b=HIDDEN),
         "POST": NO_POST,
     },
     "evaluations:cancel": {
@@ -118,6 +128,18 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "pool:export_pdf": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "dashboards:cockpit": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "portal:home": {"GET": only({"firm_a", "firm_b"}), "POST": only({"firm_a", "firm_b"})},
+    "pipeline:list": {"GET": only(PIPELINE), "POST": NO_POST},
+    "pipeline:new": {"GET": only(PIPELINE), "POST": only(PIPELINE)},
+    "pipeline:funnel": {"GET": only(PIPELINE), "POST": NO_POST},
+    "pipeline:export": {"GET": only(PIPELINE), "POST": NO_POST},
+    "pipeline:detail": {"GET": only(PIPELINE_A, staff_b=HIDDEN), "POST": NO_POST},
+    "pipeline:edit": {
+        "GET": only(PIPELINE_A, staff_b=HIDDEN),
+        "POST": only(PIPELINE_A, staff_b=HIDDEN),
+    },
+    "pipeline:move": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    "pipeline:follow_up_add": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    "pipeline:follow_up_done": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
     # the API's schema and docs are public and answer any method with the same page
     "api:openapi-json": {"GET": EVERYONE, "POST": EVERYONE},
     "api:openapi-view": {"GET": EVERYONE, "POST": EVERYONE},
@@ -126,19 +148,29 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
 #: API operation id → method → role → answer (a missing or refused token: 401, "login").
 API: dict[tuple[str, str], dict[str, str]] = {
     ("enterprise_list", "GET"): LOGGED_IN,
-    ("enterprise_detail", "GET"): only({"admin", "staff_a", "firm_a"}, others=HIDDEN),
-    ("enterprise_evaluations", "GET"): only({"admin", "staff_a", "firm_a"}, others=HIDDEN),
+    ("enterprise_detail", "GET"): only({"admin", "staff_a", "officer_a", "firm_a"}, others=HIDDEN),
+    ("enterprise_evaluations", "GET"): only(
+        {"admin", "staff_a", "officer_a", "firm_a"}, others=HIDDEN
+    ),
     ("fiscal_year_patch", "PATCH"): only({"admin", "staff_a"}, staff_b=HIDDEN),
     ("run_list", "GET"): LOGGED_IN,
     ("run_create", "POST"): only(EDITORS),
     # an enterprise user sees the runs that graded their own firm
-    ("run_detail", "GET"): only({"admin", "staff_a", "operator_a", "firm_a"}, others=HIDDEN),
-    ("run_records", "GET"): only({"admin", "staff_a", "operator_a", "firm_a"}, others=HIDDEN),
+    ("run_detail", "GET"): only(
+        {"admin", "staff_a", "operator_a", "officer_a", "firm_a"}, others=HIDDEN
+    ),
+    ("run_records", "GET"): only(
+        {"admin", "staff_a", "operator_a", "officer_a", "firm_a"}, others=HIDDEN
+    ),
     ("run_cancel", "POST"): only({"admin", "staff_a"}, staff_b=HIDDEN, firm_b=HIDDEN),
     ("run_retry", "POST"): only({"admin", "staff_a"}, staff_b=HIDDEN, firm_b=HIDDEN),
     ("import_upload", "POST"): only(EDITORS),
     ("import_detail", "GET"): only({"admin", "staff_a"}, others=HIDDEN),
     ("commit_import", "POST"): only({"admin", "staff_a"}, others=HIDDEN),
+    ("project_list", "GET"): only(PIPELINE),
+    ("project_detail", "GET"): only(PIPELINE_A, staff_b=HIDDEN),
+    ("project_move_post", "POST"): only(PIPELINE_A, staff_b=HIDDEN),
+    ("funnel_get", "GET"): only(PIPELINE),
 }
 
 #: Patterns that are not pages of the platform: Django's admin (its own staff-only
@@ -157,6 +189,8 @@ class World:
     firm: Enterprise
     run: EvaluationRun
     pending: DataImport
+    project: Project
+    task: FollowUp
 
 
 def _csv(text: str) -> SimpleUploadedFile:
@@ -178,6 +212,7 @@ def world(city, admin_user, staff_user, operator_user) -> World:
         "admin": admin_user,
         "staff_a": staff_user,
         "operator_a": operator_user,
+        "officer_a": make_user("officer_a", Role.INVESTMENT_OFFICER, division=A),
         "firm_a": make_user("firm_a", Role.ENTERPRISE, enterprise=firm),
         "staff_b": staff_b,
         "firm_b": make_user(
@@ -192,11 +227,23 @@ def world(city, admin_user, staff_user, operator_user) -> World:
         actor=staff_user, upload=_csv(f"credit_code,year,revenue\n{firm.credit_code},2019,5")
     )
     assert pending.status == "preview", pending.report
+    # an enclave-sourced project of county A: its staff, officers and enclave operator see it
+    project = project_create(
+        actor=users["officer_a"],
+        name="深圳传感器团队落地",
+        source="enclave",
+        new_counterpart=NewCounterpart(name="深圳某传感器初创团队", kind="startup"),
+    )
+    task = follow_up_add(
+        actor=users["officer_a"], project=project, title="寄送政策包", due_on=AS_OF
+    )
     keys = {}
     for role, user in users.items():
         keys[role] = ApiToken.new_key()
         ApiToken.objects.create(user=user, name="matrix", digest=ApiToken.digest_of(keys[role]))
-    return World(users=users, keys=keys, firm=firm, run=run, pending=pending)
+    return World(
+        users=users, keys=keys, firm=firm, run=run, pending=pending, project=project, task=task
+    )
 
 
 # --- how each row is requested -------------------------------------------------------------
@@ -236,6 +283,15 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "pool:export_pdf": "/pool/export.pdf",
         "dashboards:cockpit": "/cockpit/",
         "portal:home": "/portal/",
+        "pipeline:list": "/pipeline/",
+        "pipeline:new": "/pipeline/new/",
+        "pipeline:funnel": "/pipeline/funnel/",
+        "pipeline:export": "/pipeline/export.xlsx",
+        "pipeline:detail": f"/pipeline/{world.project.pk}/",
+        "pipeline:edit": f"/pipeline/{world.project.pk}/edit/",
+        "pipeline:move": f"/pipeline/{world.project.pk}/move/",
+        "pipeline:follow_up_add": f"/pipeline/{world.project.pk}/follow-ups/",
+        "pipeline:follow_up_done": f"/pipeline/{world.project.pk}/follow-ups/{world.task.pk}/done/",
         "api:openapi-json": "/api/openapi.json",
         "api:openapi-view": "/api/docs",
     }
@@ -253,6 +309,23 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         data = {"name": "深圳某初创团队", "kind": "startup"}
     elif name == "enterprises:party_credit_code" and method == "POST":
         data = {"credit_code": make_credit_code("91320581MA9999999")}
+    elif name == "pipeline:new" and method == "POST":
+        data = {
+            "name": "无锡储能项目",
+            "counterpart_name": "无锡某储能公司",
+            "counterpart_kind": "prospect",
+            "source": "enclave",
+            "stage": "lead",
+            "owner": "0",  # not a colleague: refused as input (422), after permission
+        }
+    elif name == "pipeline:edit" and method == "POST":
+        world.project.refresh_from_db()
+        data = {"version": world.project.version, "name": "深圳传感器团队"}
+    elif name == "pipeline:move" and method == "POST":
+        world.project.refresh_from_db()
+        data = {"version": world.project.version, "to": "contacted"}
+    elif name == "pipeline:follow_up_add" and method == "POST":
+        data = {"title": "回访", "due_on": "2026-07-01"}
     elif name == "enterprises:year_edit" and method == "POST":
         data = {"version": world.firm.years.get(year=2025).version, "employees": "77"}
     return urls[name], data
@@ -278,6 +351,14 @@ def _api_request(op: str, world: World) -> tuple[str, dict, dict]:
         "import_upload": ("/api/imports", {}, {}),
         "import_detail": (f"/api/imports/{imp}", {}, {}),
         "commit_import": (f"/api/imports/{imp}/commit", {}, {}),
+        "project_list": ("/api/pipeline/projects", {}, {}),
+        "project_detail": (f"/api/pipeline/projects/{world.project.pk}", {}, {}),
+        "project_move_post": (
+            f"/api/pipeline/projects/{world.project.pk}/move",
+            {"to": "negotiating"},
+            {"HTTP_IF_MATCH": f'"{Project.objects.get(pk=world.project.pk).version}"'},
+        ),
+        "funnel_get": ("/api/pipeline/funnel", {}, {}),
     }[op]
 
 

@@ -19,14 +19,24 @@ class Role(models.TextChoices):
     COUNTY_STAFF = "county_staff", _("County staff")
     ENCLAVE_OPERATOR = "enclave_operator", _("Enclave operator")
     ENTERPRISE = "enterprise", _("Enterprise user")
+    #: 招商专员: works the investment project pipeline of their division.
+    INVESTMENT_OFFICER = "investment_officer", _("Investment-promotion officer")
 
 
 #: Government-side roles: they work on the registry, the pool and the cockpit.
-GOVERNMENT_ROLES = frozenset({Role.ADMIN, Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR})
+GOVERNMENT_ROLES = frozenset(
+    {Role.ADMIN, Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR, Role.INVESTMENT_OFFICER}
+)
 #: Roles that change the registry: imports, figure edits, evaluations.
 EDITOR_ROLES = frozenset({Role.ADMIN, Role.COUNTY_STAFF})
+#: Roles that register a party by hand (a prospect, start-up, lab or investor, or a firm).
+PARTY_REGISTRAR_ROLES = EDITOR_ROLES | {Role.INVESTMENT_OFFICER}
+#: Roles that work the investment project pipeline (each in its scope).
+PIPELINE_ROLES = frozenset(
+    {Role.ADMIN, Role.COUNTY_STAFF, Role.INVESTMENT_OFFICER, Role.ENCLAVE_OPERATOR}
+)
 #: Roles whose scope is a division (``division_code``).
-DIVISION_ROLES = frozenset({Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR})
+DIVISION_ROLES = frozenset({Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR, Role.INVESTMENT_OFFICER})
 
 
 class User(AbstractUser):
@@ -99,6 +109,11 @@ class User(AbstractUser):
     def is_registry_editor(self) -> bool:
         """May import, change figures and start evaluations."""
         return self.role in EDITOR_ROLES
+
+    @property
+    def is_party_registrar(self) -> bool:
+        """May register a party by hand (and add its credit code later)."""
+        return self.role in PARTY_REGISTRAR_ROLES
 
 
 def _digest(key: str) -> str:

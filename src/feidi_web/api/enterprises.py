@@ -25,6 +25,8 @@ router = Router(tags=["enterprises"])
 
 CreditCode = PathEx[str, P(description="统一社会信用代码 (18 characters).")]
 _LIST_COLUMNS = (
+    "id",
+    "kind",
     "credit_code",
     "name",
     "region_code",

@@ -61,7 +61,14 @@ class RegistryQuery(Schema):
 
 
 class EnterpriseOut(Schema):
-    credit_code: str = Field(description="统一社会信用代码 (18 characters).")
+    ref: str = Field(
+        description="How to name the party in URLs: its credit code, or `p<id>` for a party "
+        "registered without one (a prospect, start-up, lab or investor)."
+    )
+    kind: str = Field(description="enterprise, prospect, startup, lab, investor or other.")
+    credit_code: str | None = Field(
+        description="统一社会信用代码 (18 characters); null for a party without one yet."
+    )
     name: str = Field(description="企业名称.")
     region_code: str = Field(description="Division the firm is registered in (6 digits).")
     jurisdiction_code: str = Field(
@@ -257,3 +264,139 @@ class ImportOut(Schema):
     @staticmethod
     def resolve_truncated(obj: Any) -> dict[str, int]:
         return obj.report.get("truncated", {})
+
+
+# --- pipeline ------------------------------------------------------------------------------
+
+ProjectStage = Literal["lead", "contacted", "negotiating", "signed", "landed", "lost"]
+ProjectSource = Literal["enclave", "event", "referral", "matchmaking", "visit", "other"]
+LostReasonCode = Literal["elsewhere", "no_fit", "funding", "space", "terms", "paused", "other"]
+
+
+class ProjectQuery(Schema):
+    q: str = Field(
+        "",
+        max_length=100,
+        pattern=_TEXT,
+        description="Part of the project's or counterpart's name.",
+    )
+    stage: ProjectStage | None = Field(None, description="Only projects at this stage.")
+    source: ProjectSource | None = Field(None, description="Only projects from this source.")
+
+
+class StageChangeOut(Schema):
+    from_stage: str = Field(description="The stage before (empty for the first row).")
+    stage: ProjectStage = Field(description="The stage moved to.")
+    at: datetime = Field(description="When.")
+    note: str = Field(description="What the mover noted.")
+
+
+class ProjectOut(Schema):
+    id: int = Field(description="Project id.")
+    name: str = Field(description="Project name.")
+    counterpart: str = Field(description="Who the project is with.")
+    counterpart_kind: str = Field(
+        description="enterprise, prospect, startup, lab, investor or other."
+    )
+    stage: ProjectStage = Field(description="Current stage.")
+    source: ProjectSource = Field(description="Where the project came from.")
+    lost_reason: str = Field(description="Why it was lost (empty unless lost).")
+    industry_code: str = Field(description="GB/T 4754 industry code, if known.")
+    planned_investment: float | None = Field(description="Planned investment, 10k CNY.")
+    valuation: float | None = Field(description="Valuation, 10k CNY.")
+    jurisdiction_code: str = Field(description="The division whose office works it.")
+    owner: str = Field(description="User name of the owner.")
+    landed_credit_code: str | None = Field(
+        description="Credit code of the registry firm it landed as."
+    )
+    version: int = Field(description="Send as If-Match when moving the project.")
+    created_at: datetime = Field(description="When it was filed.")
+    touched_at: datetime = Field(description="Last activity.")
+
+    @staticmethod
+    def resolve_counterpart(obj: Any) -> str:
+        return str(obj.counterpart.name)
+
+    @staticmethod
+    def resolve_counterpart_kind(obj: Any) -> str:
+        return str(obj.counterpart.kind)
+
+    @staticmethod
+    def resolve_owner(obj: Any) -> str:
+        return str(obj.owner.username)
+
+    @staticmethod
+    def resolve_landed_credit_code(obj: Any) -> str | None:
+        return obj.landed_firm.credit_code if obj.landed_firm_id else None
+
+    @staticmethod
+    def resolve_planned_investment(obj: Any) -> float | None:
+        return float(obj.planned_investment) if obj.planned_investment is not None else None
+
+    @staticmethod
+    def resolve_valuation(obj: Any) -> float | None:
+        return float(obj.valuation) if obj.valuation is not None else None
+
+
+class ProjectDetailOut(ProjectOut):
+    history: list[StageChangeOut] = Field(description="Every stage change, oldest first.")
+
+    @staticmethod
+    def resolve_history(obj: Any) -> list[Any]:
+        return list(obj.history.all())
+
+
+class ProjectMoveIn(Schema):
+    to: ProjectStage = Field(description="The stage to move to.")
+    note: str = Field("", max_length=500, pattern=_TEXT, description="A note on the move.")
+    lost_reason: LostReasonCode | None = Field(None, description="Required when moving to lost.")
+    landed_credit_code: str = Field(
+        "",
+        max_length=18,
+        pattern=_TEXT,
+        description="Moving to landed: the credit code of the registry firm it landed as.",
+    )
+    landed_firm_name: str = Field(
+        "",
+        max_length=200,
+        pattern=_TEXT,
+        description="Moving to landed as a new local firm: its name.",
+    )
+
+
+class FunnelQuery(Schema):
+    since: date | None = Field(None, description="Only projects filed on or after this date.")
+    source: ProjectSource | None = Field(None, description="Only projects from this source.")
+
+
+class TotalsOut(Schema):
+    projects: int
+    introduced: int = Field(description="Projects that reached signed (引进).")
+    negotiating: int = Field(description="Projects negotiating now (正在洽谈).")
+    landed: int = Field(description="Projects that landed (落地).")
+    lost: int
+    valuation: float = Field(description="Valuation of the projects introduced, 10k CNY.")
+
+
+class MonthOut(Schema):
+    month: str
+    new: int
+    introduced: int
+    landed: int
+    lost: int
+    negotiating_at_end: int
+    valuation_introduced: float
+
+
+class FunnelOut(Schema):
+    totals: TotalsOut
+    reached: dict[str, int] = Field(description="Per stage, the projects that reached it.")
+    conversion: dict[str, float | None] = Field(
+        description="Per stage, the share that went on to the next."
+    )
+    median_days: dict[str, float | None] = Field(
+        description="Per stage, the median days spent in it."
+    )
+    lost_by_reason: dict[str, int]
+    months: list[MonthOut] = Field(description="The last 18 months.")
+    by_source: dict[str, TotalsOut]

@@ -21,6 +21,11 @@ class AuditAction(models.TextChoices):
     PARTY_UPDATE = "enterprise.update", _("Profile changed")
     YEAR_CREATE = "fiscal_year.create", _("Fiscal year added")
     YEAR_UPDATE = "fiscal_year.update", _("Figure changed")
+    PROJECT_CREATE = "project.create", _("Project filed")
+    PROJECT_UPDATE = "project.update", _("Project details changed")
+    PROJECT_MOVE = "project.stage", _("Project stage changed")
+    FOLLOW_UP_CREATE = "follow_up.create", _("Follow-up added")
+    FOLLOW_UP_DONE = "follow_up.done", _("Follow-up done")
 
 
 def party_subject(party_id: int) -> str:
@@ -31,6 +36,10 @@ def party_subject(party_id: int) -> str:
 
 def year_subject(party_id: int, year: int) -> str:
     return f"fiscal_year:{party_id}:{year}"
+
+
+def project_subject(project_id: int) -> str:
+    return f"project:{project_id}"
 
 
 def audit_entry(

@@ -8,13 +8,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from feidi_web.accounts.models import EDITOR_ROLES, GOVERNMENT_ROLES, Role
+from feidi_web.accounts.models import EDITOR_ROLES, GOVERNMENT_ROLES, PIPELINE_ROLES, Role
 
 # (url name, label, roles that see it)
 _NAV = (
     ("dashboards:cockpit", _("Cockpit"), GOVERNMENT_ROLES),
     ("registry:list", _("Registry"), GOVERNMENT_ROLES),
     ("pool:pool", _("Cultivation pool"), GOVERNMENT_ROLES),
+    ("pipeline:list", _("Investment projects"), PIPELINE_ROLES),
     ("evaluations:list", _("Evaluations"), EDITOR_ROLES),
     ("enterprises:imports", _("Imports"), EDITOR_ROLES),
     ("portal:home", _("My enterprise"), {Role.ENTERPRISE}),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "feidi_web.dashboards",
     "feidi_web.portal",
     "feidi_web.registry",
+    "feidi_web.pipeline",
     "feidi_web.demo",
     "feidi_web.api",
 ]
@@ -149,6 +150,8 @@ FEIDI_LOGIN_COOLOFF_MINUTES = int(os.environ.get("FEIDI_LOGIN_COOLOFF_MINUTES", 
 FEIDI_TRUSTED_DEVICE_DAYS = 180
 #: How long an API token works unless `api_token --days N` says otherwise.
 FEIDI_API_TOKEN_DAYS = 90
+#: An open investment project nobody has touched for this many days is flagged stale.
+FEIDI_PROJECT_STALE_DAYS = int(os.environ.get("FEIDI_PROJECT_STALE_DAYS", "30"))
 #: Reverse proxies in front of the platform (accounts.network.client_address): 0 = the client
 #: is REMOTE_ADDR and X-Forwarded-For is ignored; N = the N-th X-Forwarded-For entry from the
 #: right, the address the outermost trusted proxy saw.

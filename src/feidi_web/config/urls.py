@@ -18,6 +18,7 @@ urlpatterns = [
     path("pool/", include("feidi_web.pool.urls")),
     path("cockpit/", include("feidi_web.dashboards.urls")),
     path("portal/", include("feidi_web.portal.urls")),
+    path("pipeline/", include("feidi_web.pipeline.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -31,7 +31,7 @@ def enterprise_scope(user: User) -> Q:
         return Q(pk__in=[])
     if user.role == Role.ADMIN:
         return Q()
-    if user.role == Role.COUNTY_STAFF and user.division_code:
+    if user.role in (Role.COUNTY_STAFF, Role.INVESTMENT_OFFICER) and user.division_code:
         return in_jurisdiction(user.division_code)
     if user.role == Role.ENCLAVE_OPERATOR and user.division_code:
         return in_jurisdiction(user.division_code) & Q(enclave=True)
@@ -74,6 +74,13 @@ def import_get_for_user(user: User, import_id: int) -> DataImport:
 def require_registry_editor(user: User) -> None:
     """Importing and changing figures: system administrators and county staff."""
     if not (user.is_authenticated and user.is_registry_editor):
+        raise PermissionDenied
+
+
+def require_party_registrar(user: User) -> None:
+    """Registering a party by hand and adding its credit code: registry editors, and
+    investment-promotion officers (their prospects, start-ups, labs and investors)."""
+    if not (user.is_authenticated and user.is_party_registrar):
         raise PermissionDenied
 
 

@@ -58,6 +58,7 @@ from feidi_web.enterprises.import_scope import (
 from feidi_web.enterprises.models import DataImport, Enterprise, FiscalYear, ImportStatus
 from feidi_web.enterprises.permissions import (
     enterprise_scope,
+    require_party_registrar,
     require_registry_editor,
 )
 
@@ -543,7 +544,7 @@ def party_register(
     """Register a party by hand: a firm without a file row yet, or a prospect, start-up, lab
     or investor that may never have a credit code. It belongs to the actor's county (an
     administrator names one); its registered division is the code's, else that county."""
-    require_registry_editor(actor)
+    require_party_registrar(actor)
     division = jurisdiction_code if actor.role == Role.ADMIN else actor.division_code
     errors: dict[str, list[str]] = {}
     if not division or len(division) != 6 or not division.isdigit():
@@ -595,7 +596,7 @@ def party_set_credit_code(*, actor: User, party: Enterprise, credit_code: str) -
     """A party registers as a firm: its credit code is added; its identity, figures and
     history stay (the change log shows the code arriving). From then on the ladder grades it
     and a file row with that code updates it."""
-    require_registry_editor(actor)
+    require_party_registrar(actor)
     code = credit_code.strip().upper()
     problem = _credit_code_error(code) or _code_taken_error(actor, code, party)
     if problem:

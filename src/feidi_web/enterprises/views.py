@@ -29,6 +29,7 @@ from feidi_web.enterprises.permissions import (
     enterprise_get_for_user,
     import_get_for_user,
     imports_for_user,
+    require_party_registrar,
     require_registry_editor,
 )
 
@@ -173,7 +174,7 @@ def import_commit_view(request: AuthedRequest, import_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def party_new(request: AuthedRequest) -> HttpResponse:
     """Register a party without a file: a prospect, start-up, lab, investor, or a firm."""
-    require_registry_editor(request.user)
+    require_party_registrar(request.user)
     form = PartyForm(request.POST or None, lang=core_lang())
     if request.method == "POST" and form.is_valid():
         try:
@@ -194,7 +195,7 @@ def party_new(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def party_credit_code(request: AuthedRequest, ref: str) -> HttpResponse:
     """A party registers as a firm: add its credit code, keeping its history."""
-    require_registry_editor(request.user)
+    require_party_registrar(request.user)
     party = enterprise_get_for_user(request.user, ref)
     form = CreditCodeForm(request.POST)
     if form.is_valid():

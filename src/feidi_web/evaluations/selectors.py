@@ -20,7 +20,7 @@ def runs_for_user(user: User) -> QuerySet[EvaluationRun]:
         return EvaluationRun.objects.none()
     if user.role == Role.ADMIN:
         return EvaluationRun.objects.all()
-    if user.role in (Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR):
+    if user.role in (Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR, Role.INVESTMENT_OFFICER):
         prefix = division_prefix(user.division_code)
         return EvaluationRun.objects.filter(
             Q(jurisdiction_code="") | Q(jurisdiction_code__startswith=prefix)

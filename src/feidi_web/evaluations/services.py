@@ -30,7 +30,7 @@ from feidi_web.accounts.models import Role, User
 from feidi_web.common.lang import pick
 from feidi_web.enterprises.codec import jsonable
 from feidi_web.enterprises.models import Enterprise
-from feidi_web.enterprises.permissions import in_jurisdiction, require_staff_role
+from feidi_web.enterprises.permissions import in_jurisdiction
 from feidi_web.enterprises.selectors import dataset_for
 from feidi_web.evaluations.models import (
     ACTIVE,
@@ -59,9 +59,8 @@ def evaluation_run_create(*, actor: User, rulebook: str, as_of: date) -> tuple[E
     evaluation (rulebook version, as-of date, division) is already waiting or running, that run is returned instead of queueing a second one. A user
     may have at most FEIDI_RUNS_PER_USER runs waiting or running.
     """
-    require_staff_role(actor)
-    if actor.role == Role.ENCLAVE_OPERATOR:
-        raise PermissionDenied
+    if not (actor.is_authenticated and actor.is_registry_editor):
+        raise PermissionDenied  # administrators and county staff start evaluations
     if rulebook not in available_rulebooks():
         raise ValidationError(_("Unknown rulebook %(r)s") % {"r": rulebook})
     problem = as_of_problem(as_of)

@@ -188,5 +188,6 @@ def enterprise_detail(request: AuthedRequest, ref: str) -> HttpResponse:
             "kind": kind_text(enterprise.kind),
             "industry": industry_text(enterprise.industry_code),
             "can_edit": request.user.is_registry_editor,
+            "can_add_code": request.user.is_party_registrar,
         },
     )
