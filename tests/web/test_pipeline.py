@@ -63,9 +63,7 @@ def test_a_similar_project_is_flagged_and_filed_only_when_asked(officer):
     assert dup.value.similar == [first]
     # the same counterpart under another project name is flagged too
     with pytest.raises(DuplicateProject):
-        project_create(
-            actor=officer, name="二期", source="event", counterpart=first.counterpart
-        )
+        project_create(actor=officer, name="二期", source="event", counterpart=first.counterpart)
     second = _file(officer, counterpart="深鉴智能（北京）有限公司", allow_duplicate=True)
     assert second.pk != first.pk
 
@@ -75,9 +73,7 @@ def test_a_project_moves_to_landed_and_the_firm_is_in_the_registry(officer, clie
     p = project_move(actor=officer, project=p, to="negotiating", seen_version=1)
     p = project_move(actor=officer, project=p, to="signed", seen_version=2, note="签约仪式")
     code = make_credit_code("91320581MA7LAND01")
-    p = project_move(
-        actor=officer, project=p, to="landed", seen_version=3, landed_credit_code=code
-    )
+    p = project_move(actor=officer, project=p, to="landed", seen_version=3, landed_credit_code=code)
     # the start-up registered here: the counterpart itself now carries the code
     firm = Enterprise.objects.get(credit_code=code)
     assert p.landed_firm == firm == p.counterpart
@@ -231,7 +227,7 @@ def test_follow_ups_and_stale_projects(officer, client, settings):
 
 
 def _at(month: int, day: int) -> datetime:
-    return timezone.make_aware(datetime(2026, month, day, 10))
+    return timezone.make_aware(datetime(2026, month, day, 10))  # noqa: DTZ001 — local time
 
 
 @pytest.fixture
