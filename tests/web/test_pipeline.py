@@ -320,3 +320,29 @@ def test_the_api_moves_with_if_match_and_refuses_a_stale_version(officer):
     assert r.status_code == 412 and r.json()["current"]["stage"] == "contacted"
     r = c.post(url, json.dumps({"to": "lost"}), content_type="application/json", HTTP_IF_MATCH='"2"')  # fmt: skip
     assert r.status_code == 422  # no reason
+
+
+def test_the_cockpit_shows_the_seeds_figures_equal_to_a_hand_count(officer, history, client):
+    client.force_login(officer)
+    page = client.get("/cockpit/").content.decode()
+    section = page.split('id="cockpit-pipeline"')[1]
+
+    def card(kpi: str) -> str:
+        return section.split(f'id="kpi-{kpi}"')[1].split('data-value="')[1].split('"')[0]
+
+    # introduced 甲 丁; negotiating 乙 戊; landed 甲; valuation 5,000 万元 (甲; 丁 has none)
+    assert (card("introduced"), card("negotiating"), card("landed")) == ("2", "2", "1")
+    assert float(card("valuation")) == 5000.0
+    assert "5,000 万元" in section
+    data = json.loads(page.split('id="pipeline-data" type="application/json">')[1].split("<")[0])
+    months = dict(zip(data["trend"]["months"], data["trend"]["series"][1]["data"], strict=True))
+    assert months["2026-03"] == 1 and months["2026-04"] == 1  # 甲 signed in March, 丁 in April
+
+
+def test_the_cockpit_of_a_firm_free_role_has_no_pipeline(client, city):
+    staff = make_user("staff2", Role.COUNTY_STAFF, division=A)
+    client.force_login(staff)
+    page = client.get("/cockpit/").content.decode()
+    assert 'id="cockpit-pipeline"' in page  # county staff work the pipeline too
+    client.force_login(make_user("firm", Role.ENTERPRISE, enterprise=city[0]))
+    assert client.get("/cockpit/").status_code == 403

@@ -16,11 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from feidi.rules import available_rulebooks
+from feidi_web.accounts.models import PIPELINE_ROLES
 from feidi_web.common.http import AuthedRequest
 from feidi_web.dashboards.selectors import Cockpit, cockpit_for_user
 from feidi_web.enterprises.permissions import require_staff_role
 from feidi_web.evaluations.ladder import current_ladder
 from feidi_web.evaluations.summaries import NEAR_GAP
+from feidi_web.pipeline.exports import funnel_tables
+from feidi_web.pipeline.selectors import pipeline_funnel
 
 
 @login_required
@@ -40,6 +43,10 @@ def cockpit(request: AuthedRequest) -> HttpResponse:
         ],
         "can_run": request.user.is_registry_editor,
         "kpis": _kpis(data),
+        # the seed's figures and the funnel, for those who work the pipeline
+        "pipeline": funnel_tables(pipeline_funnel(request.user))
+        if request.user.role in PIPELINE_ROLES
+        else None,
     }
     if data.latest is not None:
         matrix, summary = _matrix(data)
