@@ -339,9 +339,11 @@ def test_the_cockpit_shows_the_seeds_figures_equal_to_a_hand_count(officer, hist
     assert months["2026-03"] == 1 and months["2026-04"] == 1  # 甲 signed in March, 丁 in April
 
 
-def test_the_cockpit_of_a_firm_free_role_has_no_pipeline(client, city):
+def test_the_cockpit_shows_the_pipeline_to_staff_once_there_are_projects(client, city, officer):
     staff = make_user("staff2", Role.COUNTY_STAFF, division=A)
     client.force_login(staff)
+    assert 'id="cockpit-pipeline"' not in client.get("/cockpit/").content.decode()
+    _file(officer)
     page = client.get("/cockpit/").content.decode()
     assert 'id="cockpit-pipeline"' in page  # county staff work the pipeline too
     client.force_login(make_user("firm", Role.ENTERPRISE, enterprise=city[0]))

@@ -43,10 +43,7 @@ def cockpit(request: AuthedRequest) -> HttpResponse:
         ],
         "can_run": request.user.is_registry_editor,
         "kpis": _kpis(data),
-        # the seed's figures and the funnel, for those who work the pipeline
-        "pipeline": funnel_tables(pipeline_funnel(request.user))
-        if request.user.role in PIPELINE_ROLES
-        else None,
+        "pipeline": _pipeline(request),
     }
     if data.latest is not None:
         matrix, summary = _matrix(data)
@@ -61,6 +58,15 @@ def cockpit(request: AuthedRequest) -> HttpResponse:
             "charts": _charts(data),
         }
     return render(request, "dashboards/cockpit.html", context)
+
+
+def _pipeline(request: AuthedRequest) -> dict[str, Any] | None:
+    """The seed's figures and the funnel, for those who work the pipeline, once it has
+    projects (two queries, whatever their number)."""
+    if request.user.role not in PIPELINE_ROLES:
+        return None
+    result = pipeline_funnel(request.user)
+    return funnel_tables(result) if result.totals.projects else None
 
 
 def _levels(data: Cockpit) -> range:
