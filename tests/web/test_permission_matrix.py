@@ -94,13 +94,15 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
         "POST": NO_POST,
     },
     # investment-promotion officers register their prospects, start-ups, labs and investors
+    # and the enclave operator the enclave's start-ups and teams
     "enterprises:party_new": {
-        "GET": only(EDITORS | {"officer_a"}),
-        "POST": only(EDITORS | {"officer_a"}),
+        "GET": only(EDITORS | {"officer_a", "operator_a"}),
+        "POST": only(EDITORS | {"officer_a", "operator_a"}),
     },
     "enterprises:party_credit_code": {
         "GET": NO_POST,
-        "POST": only({"admin", "staff_a", "officer_a"}, staff_b=HIDDEN),
+        # the firm asked for is a local one: outside the enclave operator's scope
+        "POST": only({"admin", "staff_a", "officer_a"}, staff_b=HIDDEN, operator_a=HIDDEN),
     },
     "enterprises:year_edit": {
         "GET": only({"admin", "staff_a"}, staff_b=HIDDEN),

@@ -348,3 +348,29 @@ def test_the_cockpit_shows_the_pipeline_to_staff_once_there_are_projects(client,
     assert 'id="cockpit-pipeline"' in page  # county staff work the pipeline too
     client.force_login(make_user("firm", Role.ENTERPRISE, enterprise=city[0]))
     assert client.get("/cockpit/").status_code == 403
+
+
+def test_the_demo_pipeline_loads_through_the_services_and_shows_the_seeds_six_months(db):
+    from datetime import date
+
+    from feidi.demo import demo_pipeline
+    from feidi_web.demo.loader import load_pipeline, pipeline_opened
+    from feidi_web.pipeline.selectors import pipeline_funnel
+
+    officer = make_user("officer", Role.INVESTMENT_OFFICER, division=A)
+    make_user("staff", Role.COUNTY_STAFF, division=A)
+    make_user("enclave", Role.ENCLAVE_OPERATOR, division=A)
+    today = date(2026, 12, 2)
+    filed = load_pipeline(today=today, say=lambda _: None)
+    plan = demo_pipeline(opened=pipeline_opened(today))
+    assert filed == len(plan.projects) == Project.objects.count()
+    assert load_pipeline(today=today, say=lambda _: None) == 0  # idempotent
+    six_months = pipeline_opened(today).replace(year=2025, month=12)
+    f = pipeline_funnel(officer, until=timezone.make_aware(datetime(2025, 12, 1)))  # noqa: DTZ001
+    assert six_months == date(2025, 12, 1)
+    assert (f.totals.introduced, f.totals.negotiating, f.totals.landed) == (12, 20, 6)
+    assert f.totals.valuation == pytest.approx(plan.figures_at(six_months)["valuation"])
+    assert f.totals.valuation >= 400_000  # 超40亿
+    # every landed project's firm is in the registry with its credit code
+    landed = Project.objects.filter(stage="landed").select_related("landed_firm")
+    assert landed and all(p.landed_firm.credit_code for p in landed)

@@ -33,6 +33,7 @@ from feidi.demo._params import (
     IndustryClass,
     Town,
 )
+from feidi.demo._pipeline import DemoPipeline, DemoProject, demo_pipeline
 from feidi.demo._write import write_all
 
 __all__ = [
@@ -52,8 +53,11 @@ __all__ = [
     "THRESHOLD_SHARE",
     "TOWNS",
     "DemoIndustry",
+    "DemoPipeline",
+    "DemoProject",
     "IndustryClass",
     "Town",
+    "demo_pipeline",
     "generate_demo_city",
     "generate_firms",
     "make_credit_codes",

@@ -29,8 +29,9 @@ GOVERNMENT_ROLES = frozenset(
 )
 #: Roles that change the registry: imports, figure edits, evaluations.
 EDITOR_ROLES = frozenset({Role.ADMIN, Role.COUNTY_STAFF})
-#: Roles that register a party by hand (a prospect, start-up, lab or investor, or a firm).
-PARTY_REGISTRAR_ROLES = EDITOR_ROLES | {Role.INVESTMENT_OFFICER}
+#: Roles that register a party by hand (a prospect, start-up, lab or investor, or a firm); an
+#: enclave operator registers the enclave's own (start-ups and teams in the centre).
+PARTY_REGISTRAR_ROLES = EDITOR_ROLES | {Role.INVESTMENT_OFFICER, Role.ENCLAVE_OPERATOR}
 #: Roles that work the investment project pipeline (each in its scope).
 PIPELINE_ROLES = frozenset(
     {Role.ADMIN, Role.COUNTY_STAFF, Role.INVESTMENT_OFFICER, Role.ENCLAVE_OPERATOR}

@@ -578,6 +578,8 @@ def party_register(
             kind=kind,
             credit_code=code,
             jurisdiction_code=division,
+            # what the enclave operator registers is the enclave's (and stays in their scope)
+            enclave=actor.role == Role.ENCLAVE_OPERATOR,
             profile={"name": name, "town": town.strip(), "industry_code": industry or ""},
         )
         party.region_code = (code or "")[2:8] or division
