@@ -6,15 +6,22 @@ beyond firm names, towns and industries the registry holds in Chinese."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 
+from feidi.parties import PartyKind
+from feidi.pipeline import LostReason, Source, Stage
+from feidi.reference import make_credit_code
 from feidi.rules import available_rulebooks, load_rulebook
 from feidi.rules._model import scoring_parts, walk
 from feidi.schema import FIELDS
+from feidi_web.common.audit import AuditAction
 from feidi_web.enterprises.models import DataImport, Enterprise
 from feidi_web.enterprises.services import fiscal_year_update
+from feidi_web.pipeline.models import Project
+from feidi_web.pipeline.services import NewCounterpart, follow_up_add, project_create, project_move
 
 
 class _Text(HTMLParser):
@@ -56,17 +63,36 @@ def _raw_ids() -> re.Pattern[str]:
             for top in tier.scorecard.indicators if tier.scorecard else ():
                 ids |= {i.meta.id for i in scoring_parts(top) if "_" in i.meta.id}
     ids |= {"requires", "enterprise.create", "enterprise.update", "fiscal_year.update"}
+    ids |= {a.value for a in AuditAction} | {"no_fit"}
     words = "|".join(sorted((re.escape(i) for i in ids), key=len, reverse=True))
     return re.compile(rf"(?<![\w.-])({words}|import:\d+)(?![\w-])")
 
 
 RAW = _raw_ids()
+#: Pipeline codes (stages, sources, lost reasons, party kinds): English words, so only a
+#: Chinese page can tell a raw one.
+PIPELINE_CODES = re.compile(
+    r"(?<![A-Za-z_])("
+    + "|".join(
+        sorted(
+            {
+                *(s.value for s in Stage),
+                *(s.value for s in Source),
+                *(r.value for r in LostReason),
+                *(k.value for k in PartyKind),
+            }
+        )
+    )
+    + r")(?![A-Za-z_])"
+)
 ENGLISH_WORDS = re.compile(r"(?<![A-Za-z])(yes|no|none|unknown)(?![A-Za-z])")
 
 
 def _pages(firms: list[Enterprise], run_id: int) -> list[str]:
     pages = ["/enterprises/", "/cockpit/", "/pool/", "/evaluations/", f"/evaluations/{run_id}/"]
-    pages += ["/enterprises/imports/"]
+    pages += ["/enterprises/imports/", "/pipeline/", "/pipeline/funnel/", "/pipeline/new/"]
+    pages += [f"/pipeline/{p.pk}/" for p in Project.objects.all()]
+    pages += [f"/pipeline/{p.pk}/edit/" for p in Project.objects.all()[:1]]
     pages += [f"/enterprises/imports/{i.pk}/" for i in DataImport.objects.all()]
     pages += [f"/enterprises/{e.ref}/" for e in firms]
     return pages
@@ -82,6 +108,29 @@ def edited_city(graded_city, city, admin_user):
         changes={"revenue": 1234},
         seen_version=city[0].years.get(year=2025).version,
     )
+    # projects that were lost, landed and are in progress, with a follow-up
+    for i, (source, moves) in enumerate(
+        [("enclave", ["negotiating", "lost"]), ("referral", ["signed", "landed"]), ("event", [])]
+    ):
+        p = project_create(
+            actor=admin_user,
+            name=f"项目{i}",
+            source=source,
+            jurisdiction_code=city[0].jurisdiction_code,
+            new_counterpart=NewCounterpart(name=f"对接方{i}", kind="startup"),
+            industry_code="C3670",
+        )
+        for to in moves:
+            p = project_move(
+                actor=admin_user,
+                project=p,
+                to=to,
+                seen_version=p.version,
+                lost_reason="no_fit",
+                landed_credit_code=make_credit_code("91320581MA9WORDS1"),
+                landed_firm_name="落地企业",
+            )
+        follow_up_add(actor=admin_user, project=p, title="回访", due_on=date(2026, 7, 1))
     return graded_city
 
 
@@ -95,6 +144,11 @@ def test_no_raw_ids_on_any_staff_page(client, admin_user, city, edited_city, lan
         assert response.status_code == 200, url
         text = visible_text(response.content.decode())
         found += [(url, text[max(m.start() - 60, 0) : m.end() + 30]) for m in RAW.finditer(text)]
+        if lang == "zh-hans" and url.startswith("/pipeline/"):
+            found += [
+                (url, text[max(m.start() - 60, 0) : m.end() + 30])
+                for m in PIPELINE_CODES.finditer(text)
+            ]
         if lang == "zh-hans":  # an untranslated yes / no / none on a Chinese page
             found += [
                 (url, text[max(m.start() - 60, 0) : m.end() + 30])
