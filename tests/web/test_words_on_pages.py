@@ -127,7 +127,7 @@ def edited_city(graded_city, city, admin_user):
                 to=to,
                 seen_version=p.version,
                 lost_reason="no_fit",
-                landed_credit_code=make_credit_code("91320581MA9WORDS1"),
+                landed_credit_code=make_credit_code("91320581MA9W0RD31"),
                 landed_firm_name="落地企业",
             )
         follow_up_add(actor=admin_user, project=p, title="回访", due_on=date(2026, 7, 1))
