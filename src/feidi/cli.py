@@ -55,6 +55,7 @@ from feidi.rules import (
     what_if,
 )
 from feidi.rules._wording import Lang
+from feidi.schedule.cli import schedule_cmd
 
 app = typer.Typer(
     help="飞地 Feidi — 优质中小企业梯度评价（创新型 → 专精特新 → 小巨人）/ SME ladder grading.",
@@ -64,6 +65,7 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+app.command("schedule")(schedule_cmd)
 
 EXIT_BAD_INPUT = 2
 
