@@ -34,6 +34,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from feidi import __version__
+from feidi.chains.cli import chains_app
 from feidi.dates import as_of_problem
 from feidi.io import InputError, InputReport, read_dataset, validate_file, write_report
 from feidi.io._results import (
@@ -65,6 +66,7 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+app.add_typer(chains_app, name="chains")
 app.command("schedule")(schedule_cmd)
 
 EXIT_BAD_INPUT = 2
