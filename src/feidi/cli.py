@@ -55,6 +55,7 @@ from feidi.rules import (
     summary_line,
     what_if,
 )
+from feidi.match.cli import match_cmd
 from feidi.rules._wording import Lang
 from feidi.schedule.cli import schedule_cmd
 
@@ -68,6 +69,7 @@ console = Console()
 err = Console(stderr=True)
 app.add_typer(chains_app, name="chains")
 app.command("schedule")(schedule_cmd)
+app.command("match")(match_cmd)
 
 EXIT_BAD_INPUT = 2
 

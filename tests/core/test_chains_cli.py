@@ -24,7 +24,13 @@ FIXES_CSV = """id,node,action,by,note
 """
 
 
-def test_chains_cli_lists_and_shows() -> None:
+def test_chains_cli_lists_and_shows(monkeypatch) -> None:
+    # a wide console whatever the terminal (Rich fixes a console's width when it is made)
+    from rich.console import Console
+
+    import feidi.chains.cli as chains_cli
+
+    monkeypatch.setattr(chains_cli, "console", Console(width=250))
     listed = runner.invoke(app, ["chains", "list"], env={"COLUMNS": "200"})
     assert listed.exit_code == 0, listed.output
     for name in ("汽车零部件", "生物医药及高端医疗器械", "国家统计局令第23号"):

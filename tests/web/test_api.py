@@ -37,6 +37,10 @@ PATHS = {
     ("get", "/api/pipeline/projects/{project_id}"),
     ("post", "/api/pipeline/projects/{project_id}/move"),
     ("get", "/api/pipeline/funnel"),
+    ("get", "/api/matchmaking/profiles"),
+    ("post", "/api/matchmaking/profiles"),
+    ("get", "/api/matchmaking/profiles/{profile_id}"),
+    ("post", "/api/matchmaking/profiles/{profile_id}/recommendations"),
 }
 
 
@@ -85,7 +89,9 @@ def test_openapi_schema_lists_every_operation(client, db):
 def test_every_operation_requires_authentication(client, city):
     code = city[0].credit_code
     for method, path in PATHS:
-        url = path.format(credit_code=code, year=2025, run_id=1, import_id=1, project_id=1)
+        url = path.format(
+            credit_code=code, year=2025, run_id=1, import_id=1, project_id=1, profile_id=1
+        )
         r = getattr(client, method)(url)
         assert r.status_code == 401, (method, url)
         assert r.json() == {"detail": "Authentication required."}

@@ -21,20 +21,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from tests.web.conftest import AS_OF, make_user
 
 from feidi.reference import make_credit_code
 from feidi_web.accounts.models import ApiToken, Role, User
 from feidi_web.api.api import api
 from feidi_web.enterprises.models import DataImport, Enterprise
-from feidi_web.enterprises.services import import_check, import_commit
+from feidi_web.enterprises.services import import_check, import_commit, party_register
 from feidi_web.evaluations.models import EvaluationRun
 from feidi_web.evaluations.services import evaluation_run_execute
+from feidi_web.events import services as ev
+from feidi_web.events.models import Event, MeetingRequest, Registration
+from feidi_web.matchmaking import services as mm
+from feidi_web.matchmaking.models import Match, Profile
 from feidi_web.pipeline.models import FollowUp, Project
 from feidi_web.pipeline.services import NewCounterpart, follow_up_add, project_create
 
@@ -65,6 +71,10 @@ EDITORS = {"admin", "staff_a", "staff_b"}
 PIPELINE = GOVERNMENT
 #: who sees county A's enclave-sourced project
 PIPELINE_A = {"admin", "staff_a", "operator_a", "officer_a"}
+#: matchmaking: the brokers, and firm users for their own firm
+MATCHMAKING = PIPELINE | {"firm_a", "firm_b"}
+#: county B's staff and firm do not learn that county A's objects exist
+B_HIDDEN = {"staff_b": HIDDEN, "firm_b": HIDDEN}
 
 #: page URL name → method → role → answer. Every page is asked with GET and with POST.
 PAGES: dict[str, dict[str, dict[str, str]]] = {
@@ -130,6 +140,21 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "pool:export_pdf": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "dashboards:cockpit": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "portal:home": {"GET": only({"firm_a", "firm_b"}), "POST": only({"firm_a", "firm_b"})},
+    "matchmaking:list": {"GET": only(MATCHMAKING), "POST": NO_POST},
+    "matchmaking:new": {"GET": only(MATCHMAKING), "POST": only(MATCHMAKING)},
+    # county A's request, posted by firm_a
+    "matchmaking:detail": {"GET": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN), "POST": NO_POST},
+    "matchmaking:review": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
+    "matchmaking:renew": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
+    "matchmaking:recommend": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
+    "matchmaking:propose": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
+    # a pairing of that request, at the pilot stage
+    "matchmaking:pairing": {"GET": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN), "POST": NO_POST},
+    "matchmaking:answer": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
+    "matchmaking:date": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
+    "matchmaking:pilot": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
+    "matchmaking:land": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
+    "matchmaking:milestone_done": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
     "pipeline:list": {"GET": only(PIPELINE), "POST": NO_POST},
     "pipeline:new": {"GET": only(PIPELINE), "POST": only(PIPELINE)},
     "pipeline:funnel": {"GET": only(PIPELINE), "POST": NO_POST},
@@ -142,6 +167,46 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "pipeline:move": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
     "pipeline:follow_up_add": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
     "pipeline:follow_up_done": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    # events: county A's capital matchmaking event; firm_a registered for it and a Beijing
+    # start-up asked firm_a for a meeting. Broker-only pages refuse firm users first (403).
+    "events:list": {"GET": only(MATCHMAKING), "POST": NO_POST},
+    "events:new": {"GET": only(PIPELINE), "POST": only(PIPELINE)},
+    "events:detail": {"GET": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN), "POST": NO_POST},
+    "events:edit": {
+        "GET": only(PIPELINE_A, staff_b=HIDDEN),
+        "POST": only(PIPELINE_A, staff_b=HIDDEN),
+    },
+    "events:status": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    "events:register": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
+    "events:schedule": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    "events:reschedule": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    "events:print": {"GET": only(PIPELINE_A, staff_b=HIDDEN), "POST": NO_POST},
+    # leads are filed with source "event": not by the enclave operator (enclave sources only)
+    "events:leads": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a", "officer_a"}, staff_b=HIDDEN),
+    },
+    # firm_a's registration and the request it received
+    "events:registration": {"GET": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN), "POST": NO_POST},
+    "events:registration_cancel": {
+        "GET": NO_POST,
+        "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+    },
+    "events:availability": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
+    "events:request_new": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
+    "events:request_answer": {
+        "GET": NO_POST,
+        "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+    },
+    "events:request_cancel": {
+        "GET": NO_POST,
+        "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+    },
+    # the link in firm_a's QR code: county A's brokers check people in, nobody else
+    "events:checkin": {
+        "GET": only(PIPELINE_A, staff_b=HIDDEN),
+        "POST": only(PIPELINE_A, staff_b=HIDDEN),
+    },
     # the API's schema and docs are public and answer any method with the same page
     "api:openapi-json": {"GET": EVERYONE, "POST": EVERYONE},
     "api:openapi-view": {"GET": EVERYONE, "POST": EVERYONE},
@@ -173,6 +238,10 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("project_detail", "GET"): only(PIPELINE_A, staff_b=HIDDEN),
     ("project_move_post", "POST"): only(PIPELINE_A, staff_b=HIDDEN),
     ("funnel_get", "GET"): only(PIPELINE),
+    ("profile_list", "GET"): only(MATCHMAKING),
+    ("profile_detail", "GET"): only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+    ("profile_post", "POST"): only(MATCHMAKING),
+    ("recommendations_run", "POST"): only(PIPELINE_A, staff_b=HIDDEN),
 }
 
 #: Patterns that are not pages of the platform: Django's admin (its own staff-only
@@ -193,6 +262,12 @@ class World:
     pending: DataImport
     project: Project
     task: FollowUp
+    request: Profile
+    offer: Profile
+    match: Match
+    event: Event
+    registration: Registration
+    asked: MeetingRequest
 
 
 def _csv(text: str) -> SimpleUploadedFile:
@@ -239,12 +314,77 @@ def world(city, admin_user, staff_user, operator_user) -> World:
     task = follow_up_add(
         actor=users["officer_a"], project=project, title="寄送政策包", due_on=AS_OF
     )
+    # matchmaking: firm_a's request and a Beijing team's offer, live; their pairing at the
+    # pilot stage, with a milestone; a ranking of offers for the request
+    request = mm.profile_submit(
+        actor=users["firm_a"], type="tech_request", title="焊缝检测", description="机器视觉检测"
+    )
+    mm.profile_review(actor=staff_user, profile=request, approve=True, seen_version=1)
+    team = party_register(actor=operator_user, name="北京视觉团队", kind="startup")
+    offer = mm.profile_submit(
+        actor=operator_user, party=team, type="tech_offer", title="视觉检测", description="机器视觉"
+    )
+    mm.profile_review(actor=staff_user, profile=offer, approve=True, seen_version=1)
+    request.refresh_from_db()
+    mm.recommend_for(actor=staff_user, profile=request)
+    match = mm.match_propose(actor=staff_user, supply=offer, demand=request)
+    for side, version in (("demand", 1), ("supply", 2)):
+        match = mm.match_answer(
+            actor=staff_user, match=match, side=side, interested=True, seen_version=version
+        )
+    match = mm.match_date(
+        actor=staff_user, match=match, at=timezone.now(), place="创新中心", seen_version=3
+    )
+    match = mm.match_pilot(
+        actor=staff_user, match=match, milestones=[("样机", AS_OF)], seen_version=4
+    )
+    # events: firm_a registers itself for A's event; an officer registers a Beijing start-up,
+    # which asks firm_a for a meeting
+    start = timezone.now() + timedelta(days=7)
+    event = ev.event_create(
+        actor=users["officer_a"],
+        title="智能制造资本对接会",
+        kind="capital",
+        place="创新中心",
+        starts_at=start,
+        slots=4,
+        slot_minutes=15,
+        first_slot_at=start + timedelta(hours=1),
+        tables=3,
+        capacity=30,
+    )
+    registration = ev.registration_create(
+        actor=users["firm_a"], event=event, person="张经理", contact="0512-5555", role="home_firm"
+    )
+    startup = ev.registration_create(
+        actor=users["officer_a"],
+        event=event,
+        person="李博士",
+        contact="010-6666",
+        role="startup",
+        new_party=NewCounterpart(name="北京某机器人初创团队", kind="startup"),
+    )
+    asked = ev.meeting_request_create(
+        actor=users["officer_a"], requester=startup, invitee=registration, priority=4
+    )
     keys = {}
     for role, user in users.items():
         keys[role] = ApiToken.new_key()
         ApiToken.objects.create(user=user, name="matrix", digest=ApiToken.digest_of(keys[role]))
     return World(
-        users=users, keys=keys, firm=firm, run=run, pending=pending, project=project, task=task
+        users=users,
+        keys=keys,
+        firm=firm,
+        run=run,
+        pending=pending,
+        project=project,
+        task=task,
+        request=request,
+        offer=offer,
+        match=match,
+        event=event,
+        registration=registration,
+        asked=asked,
     )
 
 
@@ -285,6 +425,22 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "pool:export_pdf": "/pool/export.pdf",
         "dashboards:cockpit": "/cockpit/",
         "portal:home": "/portal/",
+        "matchmaking:list": "/matchmaking/",
+        "matchmaking:new": "/matchmaking/new/",
+        "matchmaking:detail": f"/matchmaking/{world.request.pk}/",
+        "matchmaking:review": f"/matchmaking/{world.request.pk}/review/",
+        "matchmaking:renew": f"/matchmaking/{world.request.pk}/renew/",
+        "matchmaking:recommend": f"/matchmaking/{world.request.pk}/recommend/",
+        "matchmaking:propose": f"/matchmaking/{world.request.pk}/propose/",
+        "matchmaking:pairing": f"/matchmaking/pairings/{world.match.pk}/",
+        "matchmaking:answer": f"/matchmaking/pairings/{world.match.pk}/answer/",
+        "matchmaking:date": f"/matchmaking/pairings/{world.match.pk}/date/",
+        "matchmaking:pilot": f"/matchmaking/pairings/{world.match.pk}/pilot/",
+        "matchmaking:land": f"/matchmaking/pairings/{world.match.pk}/land/",
+        "matchmaking:milestone_done": (
+            f"/matchmaking/pairings/{world.match.pk}/milestones/"
+            f"{world.match.milestones.get().pk}/done/"
+        ),
         "pipeline:list": "/pipeline/",
         "pipeline:new": "/pipeline/new/",
         "pipeline:funnel": "/pipeline/funnel/",
@@ -294,6 +450,23 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "pipeline:move": f"/pipeline/{world.project.pk}/move/",
         "pipeline:follow_up_add": f"/pipeline/{world.project.pk}/follow-ups/",
         "pipeline:follow_up_done": f"/pipeline/{world.project.pk}/follow-ups/{world.task.pk}/done/",
+        "events:list": "/events/",
+        "events:new": "/events/new/",
+        "events:detail": f"/events/{world.event.pk}/",
+        "events:edit": f"/events/{world.event.pk}/edit/",
+        "events:status": f"/events/{world.event.pk}/status/",
+        "events:register": f"/events/{world.event.pk}/register/",
+        "events:schedule": f"/events/{world.event.pk}/schedule/",
+        "events:reschedule": f"/events/{world.event.pk}/reschedule/",
+        "events:print": f"/events/{world.event.pk}/schedule/print/",
+        "events:leads": f"/events/{world.event.pk}/leads/",
+        "events:registration": f"/events/registrations/{world.registration.pk}/",
+        "events:registration_cancel": f"/events/registrations/{world.registration.pk}/cancel/",
+        "events:availability": f"/events/registrations/{world.registration.pk}/availability/",
+        "events:request_new": f"/events/registrations/{world.registration.pk}/requests/",
+        "events:request_answer": f"/events/requests/{world.asked.pk}/answer/",
+        "events:request_cancel": f"/events/requests/{world.asked.pk}/cancel/",
+        "events:checkin": f"/events/checkin/{world.registration.token}/",
         "api:openapi-json": "/api/openapi.json",
         "api:openapi-view": "/api/docs",
     }
@@ -311,6 +484,13 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         data = {"name": "深圳某初创团队", "kind": "startup"}
     elif name == "enterprises:party_credit_code" and method == "POST":
         data = {"credit_code": make_credit_code("91320581MA9999999")}
+    elif name == "matchmaking:propose" and method == "POST":
+        data = {"candidate": f"profile:{world.offer.pk}"}
+    elif name == "matchmaking:answer" and method == "POST":
+        world.match.refresh_from_db()
+        data = {"version": world.match.version, "side": "demand", "interested": "yes"}
+    elif name == "matchmaking:new" and method == "POST":
+        data = {"type": "tech_request", "title": "", "description": "x"}  # refused: no title
     elif name == "pipeline:new" and method == "POST":
         data = {
             "name": "无锡储能项目",
@@ -326,6 +506,25 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
     elif name == "pipeline:move" and method == "POST":
         world.project.refresh_from_db()
         data = {"version": world.project.version, "to": "contacted"}
+    elif name == "events:new" and method == "POST":
+        data = {"title": ""}  # refused as input (422), after permission
+    elif name in ("events:edit", "events:status") and method == "POST":
+        world.event.refresh_from_db()
+        data = {"version": world.event.version, "title": "", "status": "closed"}
+    elif name == "events:register" and method == "POST":
+        data = {
+            "party_name": "深圳某初创团队",
+            "person": "王五",
+            "contact": "138",
+            "role": "startup",
+        }
+    elif name == "events:availability" and method == "POST":
+        data = {"slots": ["1", "2"]}
+    elif name == "events:request_new" and method == "POST":
+        startup = world.asked.requester_id
+        data = {"invitee": startup, "priority": 3}
+    elif name == "events:request_answer" and method == "POST":
+        data = {"answer": "accept"}
     elif name == "pipeline:follow_up_add" and method == "POST":
         data = {"title": "回访", "due_on": "2026-07-01"}
     elif name == "enterprises:year_edit" and method == "POST":
@@ -361,6 +560,18 @@ def _api_request(op: str, world: World) -> tuple[str, dict, dict]:
             {"HTTP_IF_MATCH": f'"{Project.objects.get(pk=world.project.pk).version}"'},
         ),
         "funnel_get": ("/api/pipeline/funnel", {}, {}),
+        "profile_list": ("/api/matchmaking/profiles", {}, {}),
+        "profile_detail": (f"/api/matchmaking/profiles/{world.request.pk}", {}, {}),
+        "profile_post": (
+            "/api/matchmaking/profiles",
+            {"type": "scenario", "title": "应用场景", "description": "开放产线试用"},
+            {},
+        ),
+        "recommendations_run": (
+            f"/api/matchmaking/profiles/{world.request.pk}/recommendations",
+            {},
+            {},
+        ),
     }[op]
 
 

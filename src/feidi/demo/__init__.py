@@ -21,6 +21,13 @@ import polars as pl
 from feidi.dates import fiscal_year
 from feidi.demo._city import HUGS, MISSING_CANDIDATES, MISSING_SHARE, THRESHOLD_SHARE, generate
 from feidi.demo._codes import make_credit_codes
+from feidi.demo._enclave import (
+    DemoOffer,
+    DemoRequest,
+    demo_offers,
+    demo_request,
+    demo_request_for,
+)
 from feidi.demo._params import (
     CITY_NAME,
     ENCLAVE_REGION,
@@ -53,11 +60,16 @@ __all__ = [
     "THRESHOLD_SHARE",
     "TOWNS",
     "DemoIndustry",
+    "DemoOffer",
     "DemoPipeline",
     "DemoProject",
+    "DemoRequest",
     "IndustryClass",
     "Town",
+    "demo_offers",
     "demo_pipeline",
+    "demo_request",
+    "demo_request_for",
     "generate_demo_city",
     "generate_firms",
     "make_credit_codes",

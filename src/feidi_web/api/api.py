@@ -9,7 +9,7 @@ scope and permissions are the services' (see ``api.errors`` for how refusals are
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from feidi_web.api import enterprises, evaluations, imports, pipeline
+from feidi_web.api import enterprises, evaluations, imports, matchmaking, pipeline
 from feidi_web.api.auth import api_token_auth, session_auth
 from feidi_web.api.errors import install_error_handlers
 
@@ -41,3 +41,4 @@ api.add_router("/enterprises", enterprises.router)
 api.add_router("/evaluations", evaluations.router)
 api.add_router("/imports", imports.router)
 api.add_router("/pipeline", pipeline.router)
+api.add_router("/matchmaking", matchmaking.router)

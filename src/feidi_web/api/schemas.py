@@ -400,3 +400,76 @@ class FunnelOut(Schema):
     lost_by_reason: dict[str, int]
     months: list[MonthOut] = Field(description="The last 18 months.")
     by_source: dict[str, TotalsOut]
+
+
+# --- matchmaking ---------------------------------------------------------------------------
+
+ProfileTypeCode = Literal[
+    "tech_offer", "rd_team", "startup", "tech_request", "scenario", "capacity"
+]
+
+
+class ProfileQuery(Schema):
+    side: Literal["supply", "demand"] | None = Field(None, description="Offers or requests.")
+    status: Literal["submitted", "live", "rejected", "withdrawn"] | None = Field(None)
+
+
+class ProfileOut(Schema):
+    id: int
+    party: str = Field(description="Who offers or asks.")
+    side: str = Field(description="`supply` (an offer) or `demand` (a request).")
+    type: str
+    title: str
+    description: str
+    keywords: list[str]
+    industry_code: str
+    chain_node: str
+    stage: str = Field(description="idea, prototype, pilot or mass_production; empty if not said.")
+    status: str
+    expires_on: date | None = Field(description="Live until this day unless renewed.")
+    similar: list[int] = Field(description="Profiles that read almost the same (ids).")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_party(obj: Any) -> str:
+        return str(obj.party.name)
+
+    @staticmethod
+    def resolve_keywords(obj: Any) -> list[str]:
+        return list(obj.keyword_list)
+
+
+class ProfileIn(Schema):
+    type: ProfileTypeCode
+    title: str = Field(max_length=200, pattern=_TEXT)
+    description: str = Field(max_length=4000)
+    keywords: str = Field("", max_length=300, pattern=_TEXT, description="Separated by `;`.")
+    industry_code: str = Field("", max_length=5, pattern=_TEXT)
+    stage: Literal["", "idea", "prototype", "pilot", "mass_production"] = ""
+    contact: str = Field("", max_length=120, pattern=_TEXT)
+    visibility: Literal["platform", "staff"] = "platform"
+    party: str = Field(
+        "",
+        max_length=20,
+        pattern=_TEXT,
+        description="Brokers: the party's `ref` (credit code or `p<id>`); firm users post for their own firm.",
+    )
+
+
+class RecommendationOut(Schema):
+    rank: int
+    candidate: str = Field(
+        description="`profile:<id>` or `firm:<id>` (a home firm of the registry)."
+    )
+    score: float
+    reasons: list[dict[str, Any]] = Field(
+        description="Each with `kind`, `points`, `zh`, `en` and `detail`."
+    )
+
+
+class RecommendationRunOut(Schema):
+    profile: int
+    created_at: datetime
+    candidates: int = Field(description="How many were ranked.")
+    params: dict[str, Any] = Field(description="The ranker's parameters: replay the run with them.")
+    results: list[RecommendationOut]

@@ -12,13 +12,15 @@ from feidi_web.accounts.models import EDITOR_ROLES, GOVERNMENT_ROLES, PIPELINE_R
 
 # (url name, label, roles that see it)
 _NAV = (
+    ("portal:home", _("My enterprise"), {Role.ENTERPRISE}),
     ("dashboards:cockpit", _("Cockpit"), GOVERNMENT_ROLES),
     ("registry:list", _("Registry"), GOVERNMENT_ROLES),
     ("pool:pool", _("Cultivation pool"), GOVERNMENT_ROLES),
+    ("matchmaking:list", _("Matchmaking"), PIPELINE_ROLES | {Role.ENTERPRISE}),
+    ("events:list", _("Events"), PIPELINE_ROLES | {Role.ENTERPRISE}),
     ("pipeline:list", _("Investment projects"), PIPELINE_ROLES),
     ("evaluations:list", _("Evaluations"), EDITOR_ROLES),
     ("enterprises:imports", _("Imports"), EDITOR_ROLES),
-    ("portal:home", _("My enterprise"), {Role.ENTERPRISE}),
 )
 
 

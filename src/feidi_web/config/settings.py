@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "feidi_web.portal",
     "feidi_web.registry",
     "feidi_web.pipeline",
+    "feidi_web.matchmaking",
+    "feidi_web.events",
     "feidi_web.demo",
     "feidi_web.api",
 ]
@@ -152,6 +154,11 @@ FEIDI_TRUSTED_DEVICE_DAYS = 180
 FEIDI_API_TOKEN_DAYS = 90
 #: An open investment project nobody has touched for this many days is flagged stale.
 FEIDI_PROJECT_STALE_DAYS = int(os.environ.get("FEIDI_PROJECT_STALE_DAYS", "30"))
+#: A matchmaking profile stays live this many days after review or renewal.
+FEIDI_PROFILE_DAYS = int(os.environ.get("FEIDI_PROFILE_DAYS", "180"))
+#: Seconds an event's 1:1 meeting schedule may take to compute, in the request (feidi.schedule;
+#: a rescheduling may take this twice). The benchmark event of 2,000 requests needs about 2 s.
+FEIDI_SCHEDULE_SECONDS = float(os.environ.get("FEIDI_SCHEDULE_SECONDS", "20"))
 #: Reverse proxies in front of the platform (accounts.network.client_address): 0 = the client
 #: is REMOTE_ADDR and X-Forwarded-For is ignored; N = the N-th X-Forwarded-For entry from the
 #: right, the address the outermost trusted proxy saw.

@@ -19,6 +19,8 @@ urlpatterns = [
     path("cockpit/", include("feidi_web.dashboards.urls")),
     path("portal/", include("feidi_web.portal.urls")),
     path("pipeline/", include("feidi_web.pipeline.urls")),
+    path("matchmaking/", include("feidi_web.matchmaking.urls")),
+    path("events/", include("feidi_web.events.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

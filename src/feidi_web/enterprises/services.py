@@ -578,9 +578,13 @@ def party_register(
             kind=kind,
             credit_code=code,
             jurisdiction_code=division,
-            # what the enclave operator registers is the enclave's (and stays in their scope)
-            enclave=actor.role == Role.ENCLAVE_OPERATOR,
-            profile={"name": name, "town": town.strip(), "industry_code": industry or ""},
+            profile={
+                "name": name,
+                "town": town.strip(),
+                "industry_code": industry or "",
+                # what the enclave operator registers is the enclave's (and in their scope)
+                "enclave": actor.role == Role.ENCLAVE_OPERATOR,
+            },
         )
         party.region_code = (code or "")[2:8] or division
         _sync_columns(party)
