@@ -45,6 +45,7 @@ from feidi.io._results import (
     write_records,
     write_results,
 )
+from feidi.match.cli import match_cmd
 from feidi.rules import (
     ENGINES,
     RulebookError,
@@ -55,7 +56,6 @@ from feidi.rules import (
     summary_line,
     what_if,
 )
-from feidi.match.cli import match_cmd
 from feidi.rules._wording import Lang
 from feidi.schedule.cli import schedule_cmd
 
