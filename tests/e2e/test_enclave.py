@@ -109,7 +109,9 @@ def test_a_request_walks_from_posting_to_a_landed_project(new_page, enclave_peop
     with officer.expect_navigation():
         officer.click("#date-form button[type=submit]")
     expect(officer.locator("#pairing-date")).to_contain_text("2026-12-20 14:30")
-    officer.fill("#pilot-form textarea[name=milestones]", "2027-01-15 样机入厂联调\n2027-03-01 小批量试产")
+    officer.fill(
+        "#pilot-form textarea[name=milestones]", "2027-01-15 样机入厂联调\n2027-03-01 小批量试产"
+    )
     with officer.expect_navigation():
         officer.click("#pilot-form button[type=submit]")
     expect(officer.locator("#pairing-stage")).to_have_text("试点合作")
