@@ -79,7 +79,7 @@ bench-pages: setup          ## worker time of grading the demo county; server ti
 	$(SQLITE) $(PY) bench/run_times.py
 	$(SQLITE) $(PY) bench/page_times.py
 
-screenshots: setup          ## docs/screenshots/{cockpit,firm}-{zh,en}.png from the demo city
+screenshots: setup          ## docs/screenshots/{cockpit,firm,matchmaking,project,funnel}-{zh,en}.png from the demo
 	$(SQLITE) $(PY) scripts/screenshots.py
 
 clean:

@@ -1,4 +1,5 @@
-"""Screenshots of the platform for the docs: the cockpit and a failing firm, in both languages.
+"""Screenshots of the platform for the docs, in both languages: the cockpit, a failing firm, a
+request with its recommendations (matchmaking), a landed project and the pipeline funnel.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--data-dir DIR]
 
@@ -6,7 +7,7 @@ Loads the demo city into a fresh data folder (``python -m feidi_web demo``: 3,30
 three times, about half a minute; ``--data-dir`` reuses a folder the demo already filled),
 serves it with ``runserver`` on a free local port, logs in as the demo's county staff through
 the login form and saves full-page PNGs at 1440×900 with Debian's headless Chromium:
-``{cockpit,firm}-{zh,en}.png``. The firm is the local firm closest to the 专精特新 pass mark
+``{cockpit,firm,matchmaking,project,funnel}-{zh,en}.png``. The firm is the local firm closest to the 专精特新 pass mark
 among those that fail it, so its page shows a shortfall and a path to pass.
 
 A ``DATABASE_URL`` in the environment is ignored: the demo lives in SQLite in the data folder.
@@ -61,8 +62,9 @@ def wait_for(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
     raise SystemExit(f"the server did not answer {url} within {timeout:.0f} s")
 
 
-def pick_firm() -> tuple[str, str, str]:
-    """(staff username, staff password, credit code of a firm failing 专精特新 with a path)."""
+def pick_pages() -> tuple[str, str, dict[str, str]]:
+    """(staff username, staff password, {screenshot name: path}): the cockpit, a firm failing
+    专精特新 with a path, a request with its recommendations, a landed project, the funnel."""
     import django
 
     django.setup()
@@ -87,11 +89,24 @@ def pick_firm() -> tuple[str, str, str]:
         raise SystemExit("no firm fails the specialized tier in the demo city")
     firm = Enterprise.objects.get(pk=record.enterprise_id)
     staff = next(a for a in demo_accounts(firm) if a.username == "staff")
+    from feidi_web.matchmaking.models import RecommendationRun
+    from feidi_web.pipeline.models import Project
+
+    pages = {"cockpit": "/cockpit/", "firm": f"/enterprises/{firm.credit_code}/"}
+    ranked = RecommendationRun.objects.exclude(results=[]).order_by("-created_at").first()
+    if ranked is not None:
+        pages["matchmaking"] = f"/matchmaking/{ranked.profile_id}/"
+    landed = Project.objects.filter(stage="landed").order_by("-stage_changed_at").first()
+    if landed is not None:
+        pages["project"] = f"/pipeline/{landed.pk}/"
+    pages["funnel"] = "/pipeline/funnel/"
     connections.close_all()
-    return staff.username, staff.password, firm.credit_code
+    return staff.username, staff.password, pages
 
 
-def shoot(base_url: str, username: str, password: str, credit_code: str, out: Path) -> list[Path]:
+def shoot(
+    base_url: str, username: str, password: str, pages: dict[str, str], out: Path
+) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     saved = []
@@ -115,7 +130,7 @@ def shoot(base_url: str, username: str, password: str, credit_code: str, out: Pa
             if button.count():
                 with page.expect_navigation():
                     button.click()
-            for name, path in (("cockpit", "/cockpit/"), ("firm", f"/enterprises/{credit_code}/")):
+            for name, path in pages.items():
                 response = page.goto(path, wait_until="networkidle")
                 if response is None or response.status != 200:
                     status = response.status if response else "no response"
@@ -166,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"Loading the demo city into {data_dir} …")
         subprocess.run([sys.executable, "-m", "feidi_web", "demo"], env=env, check=True)
-        username, password, credit_code = pick_firm()
+        username, password, pages = pick_pages()
         port = free_port()
         log = (data_dir / "runserver.log").open("w")
         server = subprocess.Popen(
@@ -178,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         base_url = f"http://127.0.0.1:{port}"
         wait_for(f"{base_url}/healthz", server)
         args.out.mkdir(parents=True, exist_ok=True)
-        print(f"Screenshots of {base_url} (firm {credit_code}):")
-        shoot(base_url, username, password, credit_code, args.out)
+        print(f"Screenshots of {base_url}:")
+        shoot(base_url, username, password, pages, args.out)
     finally:
         if server is not None:
             server.terminate()

@@ -18,13 +18,14 @@ from feidi_web.dashboards.selectors import (
 )
 from feidi_web.evaluations.models import EvaluationRun, Movement
 from feidi_web.evaluations.services import evaluation_run_execute
+from feidi_web.pipeline.selectors import FUNNEL_QUERIES
 
 RULEBOOK = "miit-2022"
 EARLIER = date(2025, 6, 30)
 #: Queries of an authenticated page before the view runs: the session and the user.
 REQUEST_QUERIES = 2
 #: The pipeline's figures on the cockpit of staff: the projects in scope and their history.
-PIPELINE_QUERIES = 2
+PIPELINE_QUERIES = FUNNEL_QUERIES
 
 
 def grade(admin, as_of: date, rulebook: str = RULEBOOK) -> EvaluationRun:

@@ -2,8 +2,11 @@
 funnel with the seed's figures, in the same scope rules as the pages."""
 
 from dataclasses import asdict
+from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 
@@ -82,9 +85,11 @@ def funnel_get(request, filters: Query[FunnelQuery]):
     """The seed's figures (introduced, negotiating, landed, valuation), how far projects got,
     conversion and median days per stage, the last 18 months and totals by source."""
     require_pipeline_role(request.auth)
-    f = pipeline_funnel(
-        request.auth, FunnelFilter(since=filters.since, source=filters.source or "")
-    )
+    try:
+        since = date.fromisoformat(filters.since) if filters.since else None
+    except ValueError:
+        raise ValidationError(_("since: not a date (YYYY-MM-DD).")) from None
+    f = pipeline_funnel(request.auth, FunnelFilter(since=since, source=filters.source or ""))
     return {
         "totals": asdict(f.totals),
         "reached": {s.value: n for s, n in f.reached.items()},

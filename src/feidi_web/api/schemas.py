@@ -365,7 +365,12 @@ class ProjectMoveIn(Schema):
 
 
 class FunnelQuery(Schema):
-    since: date | None = Field(None, description="Only projects filed on or after this date.")
+    # an ISO date as text: pydantic would also take "0" as a timestamp for a date
+    since: str | None = Field(
+        None,
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="Only projects filed on or after this date (YYYY-MM-DD).",
+    )
     source: ProjectSource | None = Field(None, description="Only projects from this source.")
 
 

@@ -55,6 +55,11 @@ def _naive(value: datetime) -> datetime:
     return timezone.localtime(value).replace(tzinfo=None)
 
 
+#: Queries ``pipeline_funnel`` makes, whatever the number of projects: the projects, their
+#: stage history (owner names for the breakdown only when there are projects).
+FUNNEL_QUERIES = 2
+
+
 @dataclass(frozen=True)
 class FunnelFilter:
     since: date | None = None  # projects created on or after
