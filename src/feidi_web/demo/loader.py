@@ -46,6 +46,10 @@ DEMO_RULEBOOK = "miit-2022"
 PIPELINE_MONTHS = 18
 
 
+#: The demo accounts' people (fictitious), as pages name them.
+DEMO_PEOPLE = {"staff": "李明", "enclave": "张华", "officer": "陈静", "firm": "王磊"}
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
@@ -111,6 +115,8 @@ def load_demo(
             user.division_code = LOCAL_REGION if acc.role in DIVISION_ROLES else ""
             user.enterprise = firm if acc.role == Role.ENTERPRISE else None
             user.is_staff = user.is_superuser = acc.role == Role.ADMIN
+            # people's names on pages (owners, assignees, the change log), not user names
+            user.first_name = DEMO_PEOPLE.get(acc.username, "")
             user.set_password(acc.password)
             user.save()
     for as_of in DEMO_RUN_DATES:
