@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from feidi_web.accounts.models import Role
 from feidi_web.common.conflicts import EditConflict
+from feidi_web.common.forms import add_errors
 from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import core_lang, field_label, reason_text
 from feidi_web.common.uploads import upload_too_large_message
@@ -180,7 +181,7 @@ def party_new(request: AuthedRequest) -> HttpResponse:
         try:
             party = services.party_register(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Registered %(name)s.") % {"name": party.name})
             return redirect("registry:detail", ref=party.ref)
@@ -211,13 +212,3 @@ def party_credit_code(request: AuthedRequest, ref: str) -> HttpResponse:
     else:
         messages.error(request, _("Enter an 18-character credit code."))
     return redirect("registry:detail", ref=party.ref)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for m in errors:
-                form.add_error(field if field in form.fields else None, m)
-    else:
-        for m in exc.messages:
-            form.add_error(None, m)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from feidi_web.common.audit import action_text
 from feidi_web.common.conflicts import EditConflict
+from feidi_web.common.forms import add_errors
 from feidi_web.common.http import AuthedRequest
 from feidi_web.common.models import AuditEntry
 from feidi_web.events import selectors, services
@@ -58,18 +59,6 @@ from feidi_web.pipeline.services import NewCounterpart
 PAGE_SIZE = 50
 
 
-def _errors_to_form(form: Any, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            name = rename.get(field, field)
-            for m in errors:
-                form.add_error(name if name in form.fields else None, m)
-    else:
-        for m in exc.messages:
-            form.add_error(None, m)
-
-
 def _who(user: Any) -> str:
     return (user.get_full_name() or user.username) if user else "—"
 
@@ -103,7 +92,7 @@ def event_new(request: AuthedRequest) -> HttpResponse:
         try:
             event = services.event_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Created %(title)s.") % {"title": event.title})
             return redirect("events:detail", event_id=event.pk)
@@ -205,7 +194,7 @@ def event_edit(request: AuthedRequest, event_id: int) -> HttpResponse:
             form = EventEditForm(data)
             form.is_valid()
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("events:detail", event_id=event.pk)
@@ -281,7 +270,7 @@ def event_register(request: AuthedRequest, event_id: int) -> HttpResponse:
                 availability=form.chosen_slots(),
             )
         except ValidationError as exc:
-            _errors_to_form(
+            add_errors(
                 form,
                 exc,
                 {"name": "party_name", "kind": "party_kind", "credit_code": "party_credit_code"},
@@ -516,7 +505,7 @@ def registration_availability(request: AuthedRequest, registration_id: int) -> H
                 actor=request.user, registration=registration, slots=chosen
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("events:registration", registration_id=registration.pk)
@@ -548,7 +537,7 @@ def request_new(request: AuthedRequest, registration_id: int) -> HttpResponse:
                 priority=form.cleaned_data["priority"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Meeting requested."))
             return redirect("events:registration", registration_id=registration.pk)

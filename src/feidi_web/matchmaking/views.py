@@ -20,6 +20,7 @@ from feidi.match import DeclineReason
 from feidi.match import Stage as MaturityStage
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.display import industry_text, kind_text
+from feidi_web.common.forms import add_errors
 from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import core_lang
 from feidi_web.enterprises.models import Enterprise
@@ -106,18 +107,6 @@ def profile_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _add_errors(form: Any, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            name = rename.get(field, field)
-            for m in errors:
-                form.add_error(name if name in form.fields else None, m)
-    else:
-        for m in exc.messages:
-            form.add_error(None, m)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_new(request: AuthedRequest) -> HttpResponse:
@@ -143,7 +132,7 @@ def profile_new(request: AuthedRequest) -> HttpResponse:
                     )
             profile = services.profile_submit(actor=request.user, party=party, **d)
         except ValidationError as exc:
-            _add_errors(form, exc, {"name": "party_name", "kind": "party_kind"})
+            add_errors(form, exc, {"name": "party_name", "kind": "party_kind"})
         else:
             messages.success(request, _("Submitted; it goes live once reviewed."))
             return redirect("matchmaking:detail", profile_id=profile.pk)
@@ -383,7 +372,7 @@ def _step(request: AuthedRequest, match: Match, form: Any, key: str, call: Any) 
             messages.error(request, _("The pairing changed since you opened it; look again."))
             return redirect("matchmaking:pairing", match_id=match.pk)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("matchmaking:pairing", match_id=match.pk)

@@ -22,6 +22,7 @@ from feidi_web.accounts.scope import division_prefix
 from feidi_web.common.audit import action_text, project_subject, via_text
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.display import industry_text, kind_text
+from feidi_web.common.forms import add_errors
 from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import core_lang
 from feidi_web.common.models import AuditEntry
@@ -110,18 +111,6 @@ def project_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _errors_to_form(form: Any, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            name = rename.get(field, field)
-            for m in errors:
-                form.add_error(name if name in form.fields else None, m)
-    else:
-        for m in exc.messages:
-            form.add_error(None, m)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_new(request: AuthedRequest) -> HttpResponse:
@@ -167,7 +156,7 @@ def project_new(request: AuthedRequest) -> HttpResponse:
             similar = dup.similar
             form.add_error(None, dup.messages[0])
         except ValidationError as exc:
-            _errors_to_form(
+            add_errors(
                 form,
                 exc,
                 {"credit_code": "counterpart_credit_code", "kind": "counterpart_kind"},
@@ -269,7 +258,7 @@ def project_move(request: AuthedRequest, project_id: int) -> HttpResponse:
             project.refresh_from_db()
             form = MoveForm(current=Stage(project.stage), initial={"version": project.version})
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Moved to %(stage)s.") % {"stage": stage_text(moved.stage)})
             return redirect("pipeline:detail", project_id=project.pk)
@@ -311,7 +300,7 @@ def project_edit(request: AuthedRequest, project_id: int) -> HttpResponse:
             form = ProjectEditForm(data, sources=sources_for(request.user), owners=owners)
             form.is_valid()
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("pipeline:detail", project_id=project.pk)
@@ -332,7 +321,7 @@ def follow_up_add(request: AuthedRequest, project_id: int) -> HttpResponse:
         try:
             services.follow_up_add(actor=request.user, project=project, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Follow-up added."))
             return redirect("pipeline:detail", project_id=project.pk)
