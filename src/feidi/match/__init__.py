@@ -17,20 +17,57 @@ ladder tier. Declines (:class:`Feedback`) feed back into the ranking. Files in a
 ('s1', '匹配的重点概念：机器视觉、焊接')
 """
 
-from feidi.match._dense import Encoder, ModelError, StaticEmbedding, load_encoder
-from feidi.match._fits import Reason
-from feidi.match._io import read_feedback, read_profiles, write_matches
-from feidi.match._profiles import (
-    DeclineReason,
-    Feedback,
-    Profile,
-    Side,
-    Stage,
-    as_feedback,
-    as_profiles,
-)
-from feidi.match._ranker import Match, MatchRanker
-from feidi.match._segment import Segmenter
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Names are imported when first used (PEP 562): the `feidi` CLI registers `feidi match`
+# through this package, and the ranker's imports (scikit-learn, bm25s) cost seconds that
+# every other command — a province's `feidi evaluate` — should not pay.
+_WHERE = {
+    "Encoder": "_dense",
+    "ModelError": "_dense",
+    "StaticEmbedding": "_dense",
+    "load_encoder": "_dense",
+    "Reason": "_fits",
+    "read_feedback": "_io",
+    "read_profiles": "_io",
+    "write_matches": "_io",
+    "DeclineReason": "_profiles",
+    "Feedback": "_profiles",
+    "Profile": "_profiles",
+    "Side": "_profiles",
+    "Stage": "_profiles",
+    "as_feedback": "_profiles",
+    "as_profiles": "_profiles",
+    "Match": "_ranker",
+    "MatchRanker": "_ranker",
+    "Segmenter": "_segment",
+}
+
+if TYPE_CHECKING:
+    from feidi.match._dense import Encoder, ModelError, StaticEmbedding, load_encoder
+    from feidi.match._fits import Reason
+    from feidi.match._io import read_feedback, read_profiles, write_matches
+    from feidi.match._profiles import (
+        DeclineReason,
+        Feedback,
+        Profile,
+        Side,
+        Stage,
+        as_feedback,
+        as_profiles,
+    )
+    from feidi.match._ranker import Match, MatchRanker
+    from feidi.match._segment import Segmenter
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(import_module(f"feidi.match.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'feidi.match' has no attribute {name!r}")
+
 
 __all__ = [
     "DeclineReason",

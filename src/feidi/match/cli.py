@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from feidi.io import InputError, write_report
-from feidi.match._io import MATCH_FORMATS, read_feedback, read_profiles, write_matches
-from feidi.match._profiles import Feedback, Profile
-from feidi.match._ranker import Match, MatchRanker
+
+# The ranker (scikit-learn, bm25s, jieba) is imported when the command runs, not when the
+# `feidi` CLI starts: every other command (a province's `feidi evaluate`) would pay seconds.
+if TYPE_CHECKING:
+    from feidi.match._profiles import Feedback, Profile
+    from feidi.match._ranker import Match, MatchRanker
 
 __all__ = ["match_cmd"]
 
@@ -93,6 +96,7 @@ def match_cmd(
 ) -> None:
     """为需求推荐供给（或反之），附推荐理由 / recommend supply for demand, with reasons."""
     from feidi.cli import EXIT_BAD_INPUT, _progress, _show_report, console, err
+    from feidi.match._io import MATCH_FORMATS, read_feedback, write_matches
 
     def refuse(message: str) -> typer.Exit:
         err.print(f"[red]{message}[/red]")
@@ -150,6 +154,8 @@ def match_cmd(
 def _ranker(
     params: Path | None, words: Path | None, for_side: str, jobs: int, refuse: Any
 ) -> MatchRanker:
+    from feidi.match._ranker import MatchRanker
+
     ranker = MatchRanker()
     if params is not None:
         try:
@@ -171,6 +177,8 @@ def _ranker(
 
 
 def _read(path: Path, report: Path | None, show: Any, err: Any, exit_code: int) -> list[Profile]:
+    from feidi.match._io import read_profiles
+
     try:
         profiles, found = read_profiles(path)
     except InputError as exc:
