@@ -120,6 +120,11 @@ def row_by_row_per_firm(src: Path, rulebook: str, sample: int) -> float:
     return (time.perf_counter() - t) / len(firms)
 
 
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min): the machine is shared, times are not."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def spread(xs: list[float]) -> str:
     return f"{min(xs):.2f}–{max(xs):.2f} (median {median(xs):.2f})"
 
@@ -136,6 +141,7 @@ def main() -> None:
     args = ap.parse_args()
     src = ensure_input(args.firms)
     rows: list[dict[str, float]] = []
+    print(f"load average before: {load()}", flush=True)
     for run in range(1, args.runs + 1):
         row: dict[str, float] = {}
         if not args.no_reference:
@@ -147,7 +153,7 @@ def main() -> None:
             )
         rows.append(row)
         shown = "  ".join(f"{k} {v:.2f}" for k, v in row.items())
-        print(f"run {run}: {shown}", flush=True)
+        print(f"run {run}: {shown}  (load {load()})", flush=True)
     size = out.stat().st_size / 2**20
     width = len(pl.read_parquet_schema(out))
     print(

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import polars as pl
 import typer
@@ -36,7 +36,14 @@ from rich.table import Table
 from feidi import __version__
 from feidi.chains.cli import chains_app
 from feidi.dates import as_of_problem
-from feidi.io import InputError, InputReport, read_dataset, validate_file, write_report
+from feidi.io import (
+    InputError,
+    InputReport,
+    read_dataset,
+    stream_dataset,
+    validate_file,
+    write_report,
+)
 from feidi.io._results import (
     FlatFile,
     OutputFormatError,
@@ -194,13 +201,24 @@ def _read(
             path, accepted_codes=_accepted(accept), extra_fields=tuple(book.inputs), sheet=sheet
         )
     except InputError as exc:
-        _show_report(exc.report)
-        if report_path:
-            write_report(exc.report, report_path)
-        err.print(
-            "[red]输入有错误，未评价、未写出任何结果 / the input has errors: nothing was graded or written[/red]"
-        )
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        _refuse(exc.report, report_path)
+    _accept(report, path, report_path, quiet=quiet)
+    return data
+
+
+def _refuse(report: InputReport, report_path: Path | None) -> NoReturn:
+    """An input with errors: show and write the report, exit with 2."""
+    _show_report(report)
+    if report_path:
+        write_report(report, report_path)
+    err.print(
+        "[red]输入有错误，未评价、未写出任何结果 / the input has errors: nothing was graded or written[/red]"
+    )
+    raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _accept(report: InputReport, path: Path, report_path: Path | None, *, quiet: bool) -> None:
+    """An input without errors: show its warnings and write the report."""
     if report.warnings and quiet:
         err.print(
             f"[yellow]{len(report.warnings)} 个警告，详见 / warnings, see: {_me()} validate {path}[/yellow]"
@@ -209,7 +227,6 @@ def _read(
         _show_report(report, limit=10)
     if report_path:
         write_report(report, report_path)
-    return data
 
 
 @contextmanager
@@ -290,18 +307,31 @@ def evaluate_cmd(
     started = time.perf_counter()
     with _progress(progress) as bar:
         task = bar.add_task("读取并检查输入 / reading and checking", total=3)
-        data = _read(input, book, accept_codes, sheet, report)
-        bar.update(task, advance=1, description=f"评价 {data.firms.height:,} 家企业 / grading")
-        result = evaluate(data, book, as_of_date, tiers=tiers, engine=eng)
-        del data  # the evaluation holds its own reshaped copy: free the input before the layout
-        bar.update(task, advance=1, description="评价并写出结果 / grading and writing")
-        if output is not None:
-            # .parquet: the flat layout (one row per firm); the other formats: records
-            write_results(result, output, lang=_lang(lang), progress=_advance(bar, result.n_firms))
-            frame = None
-        else:
-            frame = result.records().collect()
+        # Batches of firms are read, checked and graded as they come (a province is never
+        # held whole); an input error found on the way stops the grading, and the output,
+        # written to a temporary file, is discarded.
+        stream = stream_dataset(
+            input,
+            accepted_codes=_accepted(accept_codes),
+            extra_fields=tuple(book.inputs),
+            sheet=sheet,
+        )
+        bar.update(task, advance=1, description=f"评价 {stream.n_firms:,} 家企业 / grading")
+        try:
+            result = evaluate(stream, book, as_of_date, tiers=tiers, engine=eng)
+            bar.update(task, advance=1, description="评价并写出结果 / grading and writing")
+            if output is not None:
+                # .parquet: the flat layout (one row per firm); the other formats: records
+                write_results(
+                    result, output, lang=_lang(lang), progress=_advance(bar, result.n_firms)
+                )
+                frame = None
+            else:
+                frame = result.records().collect()
+        except InputError as exc:
+            _refuse(exc.report, report)
         bar.update(task, advance=1, description="完成 / done")
+    _accept(stream.report, input, report, quiet=False)
     for w in result.warnings:
         err.print(f"[yellow]⚠ {w}[/yellow]")
     if output is not None:

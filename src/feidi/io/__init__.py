@@ -23,19 +23,24 @@ from feidi.io._issues import (
 from feidi.io._limits import DEFAULT_LIMITS, ReadLimits
 from feidi.io._parse import flag_column
 from feidi.io._results import FlatFile, read_flat_records, write_results
-from feidi.io._validate import (
-    Dataset,
+from feidi.io._stream import (
+    BATCH_FIRMS,
+    DatasetStream,
     dataset_from_frame,
     empty_dataset,
     read_dataset,
+    stream_dataset,
     validate_file,
 )
+from feidi.io._validate import Dataset
 
 __all__ = [
+    "BATCH_FIRMS",
     "CONTROL_CHARS",
     "DEFAULT_LIMITS",
     "ISSUE_CAP",
     "Dataset",
+    "DatasetStream",
     "FlatFile",
     "InputError",
     "InputReport",
@@ -50,6 +55,7 @@ __all__ = [
     "read_flat_records",
     "report_from_json",
     "report_to_json",
+    "stream_dataset",
     "validate_file",
     "write_report",
     "write_results",

@@ -9,9 +9,9 @@ explanations are built only for the rows that are reported.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ from feidi.io._issues import CONTROL_CHARS, Bilingual, Severity, visible_text
 from feidi.io._parse import (
     NUMBER_KINDS,
     WHOLE_KINDS,
+    FlagsParse,
+    TitlesParse,
     bool_expr,
     enum_expr,
     industry_code_map,
@@ -253,7 +255,11 @@ def _credit_code_parser(raw: str, dtype: pl.DataType) -> Parsed:
 
 
 def _bool_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) -> Parsed:
-    value = _map_distinct(work, raw, bool_expr(raw, dtype), pl.Boolean())
+    value = (
+        pl.col(raw)  # a typed yes/no column (Parquet) is taken as it is
+        if dtype == pl.Boolean
+        else _map_distinct(work, raw, bool_expr(raw, dtype), pl.Boolean())
+    )
     return value, [
         _unparsed(
             "bool.parse",
@@ -419,9 +425,29 @@ def _distinct_texts(work: pl.DataFrame, raw: str) -> list[str]:
     return work.get_column(raw).drop_nulls().unique().cast(pl.String).to_list()
 
 
+Values = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _frozen(values: Mapping[str, tuple[str, ...]]) -> Values:
+    return tuple(values.items())
+
+
+# A file read in batches meets the same few hundred honour and title texts in every batch:
+# each is parsed (in Python) once per process, not once per batch.
+@lru_cache(maxsize=1 << 16)
+def _flags_of(text: str, values: Values) -> FlagsParse:
+    return parse_flags(text, dict(values))
+
+
+@lru_cache(maxsize=1 << 16)
+def _titles_of(text: str, values: Values) -> TitlesParse:
+    return parse_titles(text, dict(values))
+
+
 def _flags_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) -> Parsed:
     zh, en = field_labels(f)
-    parses = {t: parse_flags(t, f.values) for t in _distinct_texts(work, raw)}
+    values = _frozen(f.values)
+    parses = {t: _flags_of(t, values) for t in _distinct_texts(work, raw)}
     canonical = {t: p.canonical for t, p in parses.items()}
     unknown = [t for t, p in parses.items() if p.unknown]
     allowed = _allowed(f)
@@ -443,7 +469,8 @@ def _flags_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) ->
 
 def _titles_parser(f: Field, raw: str, dtype: pl.DataType, work: pl.DataFrame) -> Parsed:
     zh, en = field_labels(f)
-    parses = {t: parse_titles(t, f.values) for t in _distinct_texts(work, raw)}
+    values = _frozen(f.values)
+    parses = {t: _titles_of(t, values) for t in _distinct_texts(work, raw)}
     canonical = {t: p.canonical for t, p in parses.items()}
     text = text_expr(raw, dtype)
     allowed = _allowed(f)
@@ -500,25 +527,25 @@ def credit_code_checks(
 
     The few failing codes are mapped back onto their rows (by the firm id :data:`FIRM`, which
     ``work`` and ``firm_values`` both carry) as ``__code_problem``; when every code is fine
-    there is nothing to map and no check to run.
+    there is nothing to map, and the checks (the same list whatever the data, as every batch
+    of a file must run the same checks) cannot fail.
     """
     failures = firm_values.select(
         FIRM, CREDIT, _code_problem(firm_values.get_column(CREDIT)).alias("problem")
     ).filter(pl.col("problem").is_not_null())
-    if failures.height == 0:
-        # Every code is fine: no check can fail, and no column is needed.
-        return work, []
-    accepted = {c.strip() for c in accepted_codes}
-    by_firm = {
-        firm: "accepted" if p == "check_digit" and c in accepted else p
-        for firm, c, p in failures.iter_rows()
-    }
-    work = work.with_columns(
-        pl.col(FIRM)
-        .replace_strict(by_firm, default=None, return_dtype=pl.String)
-        .alias("__code_problem")
-    )
-    problem_col = pl.col("__code_problem")
+    problem_col = pl.lit(None, pl.String)
+    if failures.height:
+        accepted = {c.strip() for c in accepted_codes}
+        by_firm = {
+            firm: "accepted" if p == "check_digit" and c in accepted else p
+            for firm, c, p in failures.iter_rows()
+        }
+        work = work.with_columns(
+            pl.col(FIRM)
+            .replace_strict(by_firm, default=None, return_dtype=pl.String)
+            .alias("__code_problem")
+        )
+        problem_col = pl.col("__code_problem")
 
     def why(r: Row) -> Bilingual:
         return credit_code_problem(str(r[CREDIT])) or ("", "")

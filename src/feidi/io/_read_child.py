@@ -14,7 +14,8 @@ from typing import Any
 
 from feidi.io._issues import InputError, InputReport
 from feidi.io._limits import ReadLimits
-from feidi.io._validate import Dataset, read_dataset
+from feidi.io._stream import read_dataset
+from feidi.io._validate import Dataset
 from feidi.schema import Field
 
 #: The frames a clean read writes, in this order.

@@ -1,14 +1,17 @@
-"""From a file's cells to a checked :class:`Dataset` and an :class:`InputReport`.
+"""The checks of a file's rows and the normalised :class:`Dataset` they give.
 
 The pipeline (``CRITERIA.md``, "Canonical input" and "Input checks"):
 
-1. map headers (English or Chinese) to canonical fields;
+1. map headers (English or Chinese) to canonical fields (:func:`map_headers`);
 2. parse every mapped column by its kind and plan the row checks (:mod:`feidi.io._checks`);
 3. run the row checks — each one a Polars expression that is true on the failing rows, so a
    3,000,000-row file is checked in one pass and Python only touches the rows it reports;
 4. check the keys (credit code, duplicate firm-year) and combine the per-enterprise fields
    into one value per firm, reporting conflicts;
 5. when there is no error, build the normalised frames.
+
+Steps 2–5 (:func:`check_rows`) run on a batch of whole firms or on the whole file alike:
+:mod:`feidi.io._stream` chooses, and gathers the batches' issues into one report.
 
 Everything is driven by :mod:`feidi.schema`, so a new field needs no change here unless it
 brings a new cross-field rule.
@@ -19,7 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
@@ -36,10 +38,11 @@ from feidi.io._checks import (
     parse_fields,
     raw_column,
 )
-from feidi.io._issues import Bilingual, InputError, InputReport, IssueLog, Severity
-from feidi.io._limits import DEFAULT_LIMITS, ReadLimits
+from feidi.io._findings import SiteLog
+from feidi.io._issues import Bilingual, InputReport, IssueLog, Severity
 from feidi.io._parse import NUMBER_KINDS, flag_column, title_slot_frame
-from feidi.io._read import ROW, RawTable, UnreadableFileError, frame_to_raw, read_raw
+from feidi.io._read import ROW
+from feidi.io._sources import all_distinct
 from feidi.schema import (
     FIELDS,
     TITLE_COLUMNS,
@@ -49,7 +52,16 @@ from feidi.schema import (
     normalise_header,
 )
 
-__all__ = ["Dataset", "dataset_from_frame", "read_dataset", "validate_file"]
+__all__ = [
+    "Checked",
+    "Dataset",
+    "Layout",
+    "check_rows",
+    "known_fields",
+    "map_headers",
+    "missing_keys_report",
+    "no_rows",
+]
 
 #: Growth rules need three fiscal years (上年度 and the two before).
 YEARS_NEEDED = 3
@@ -72,93 +84,11 @@ class Dataset:
     firm_rows: pl.DataFrame | None = None
 
 
-# --- public entry points ------------------------------------------------------------------
+# --- one batch of rows -------------------------------------------------------------------
 
 
-def read_dataset(
-    path: str | Path,
-    *,
-    accepted_codes: Collection[str] = (),
-    extra_fields: tuple[Field, ...] = (),
-    sheet: str | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
-) -> tuple[Dataset, InputReport]:
-    """Read and check a CSV, XLSX or Parquet file of firms × fiscal years.
-
-    Raises :class:`InputError` (carrying the full report) when the file has any error, so
-    nothing is graded from a file with a mistake in it. Warnings are returned in the report.
-
-    Parameters
-    ----------
-    path
-        ``.csv`` (UTF-8, GBK/GB18030 or UTF-16), ``.xlsx`` or ``.parquet``.
-    accepted_codes
-        Credit codes known to be real although they fail the GB 32100 check character
-        (early pilot areas issued such codes, e.g. ``91350211M00013FA1N``).
-    extra_fields
-        Fields a provincial rulebook adds; parsed like the canonical ones.
-    sheet
-        The XLSX sheet to read (default: the first).
-    limits
-        What the file may hold (:class:`ReadLimits`): a file over them is refused with a single
-        ``file.too_large`` error before any reader sees it. The default is generous enough for
-        a province-wide file; a server reading uploads passes smaller ones.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from feidi.reference import make_credit_code
-    >>> code = make_credit_code("91330000MA2XXXXX0")
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "firms.csv"
-    >>> _ = p.write_text(f"统一社会信用代码,年度,营业收入(万元)\\n{code},2024,1200\\n", "utf-8")
-    >>> data, report = read_dataset(p)
-    >>> data.financials.select("year", "revenue").row(0), report.ok
-    ((2024, 1200.0), True)
-    """
-    dataset, report = _check_file(path, accepted_codes, extra_fields, sheet, limits, build=True)
-    if dataset is None:
-        raise InputError(report)
-    return dataset, report
-
-
-def validate_file(
-    path: str | Path,
-    *,
-    accepted_codes: Collection[str] = (),
-    extra_fields: tuple[Field, ...] = (),
-    sheet: str | None = None,
-    limits: ReadLimits = DEFAULT_LIMITS,
-) -> InputReport:
-    """The checks of :func:`read_dataset`, returning the report instead of raising.
-
-    An unreadable file, an unknown suffix or a missing key column is reported as a single
-    error issue.
-    """
-    return _check_file(path, accepted_codes, extra_fields, sheet, limits, build=False)[1]
-
-
-def dataset_from_frame(
-    df: pl.DataFrame,
-    *,
-    file: str = "<frame>",
-    accepted_codes: Collection[str] = (),
-    extra_fields: tuple[Field, ...] = (),
-) -> tuple[Dataset, InputReport]:
-    """The :func:`read_dataset` pipeline for an in-memory long frame (typed or all-string).
-
-    Rows are numbered as in a Parquet file: record 1 is row 2.
-    """
-    fields = _fields(extra_fields)
-    dataset, report = _check(frame_to_raw(df, file), fields, accepted_codes, build=True)
-    if dataset is None:
-        raise InputError(report)
-    return dataset, report
-
-
-# --- pipeline -----------------------------------------------------------------------------
-
-
-def _fields(extra_fields: tuple[Field, ...]) -> tuple[Field, ...]:
+def known_fields(extra_fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    """The canonical fields and a rulebook's own (which may not redefine them)."""
     taken = {f.name for f in FIELDS}
     clash = [f.name for f in extra_fields if f.name in taken]
     if clash:
@@ -166,28 +96,8 @@ def _fields(extra_fields: tuple[Field, ...]) -> tuple[Field, ...]:
     return FIELDS + tuple(extra_fields)
 
 
-def _check_file(
-    path: str | Path,
-    accepted_codes: Collection[str],
-    extra_fields: tuple[Field, ...],
-    sheet: str | None,
-    limits: ReadLimits,
-    *,
-    build: bool,
-) -> tuple[Dataset | None, InputReport]:
-    path = Path(path)
-    fields = _fields(extra_fields)
-    try:
-        raw = read_raw(path, header_aliases(fields), sheet, limits)
-    except UnreadableFileError as exc:
-        log = IssueLog(path.name)
-        log.add("error", exc.code, exc.reason)
-        return None, log.report()
-    return _check(raw, fields, accepted_codes, build=build)
-
-
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     """Which file column feeds which field, and under which header."""
 
     fields: dict[str, Field]  # every known field, by name
@@ -202,29 +112,43 @@ class _Layout:
     def present_fields(self, scope: str) -> list[Field]:
         return [f for f in self.fields.values() if f.scope == scope and f.name in self.source]
 
+    @property
+    def missing_keys(self) -> list[str]:
+        return [n for n in (CREDIT, YEAR) if not self.present(n)]
 
-def _check(
-    raw: RawTable, fields: tuple[Field, ...], accepted_codes: Collection[str], *, build: bool
-) -> tuple[Dataset | None, InputReport]:
-    log = IssueLog(raw.file)
-    layout = _map_headers(raw, fields, log)
-    missing = [n for n in (CREDIT, YEAR) if not layout.present(n)]
-    if missing:
-        return None, _missing_keys_report(raw, layout, missing)
 
-    cells = [c for c in raw.data.columns if c != ROW]
-    data = raw.data.filter(~pl.all_horizontal(pl.col(cells).is_null())) if cells else raw.data
+@dataclass(frozen=True)
+class Checked:
+    """What checking one batch of rows gave: its counts and, when asked for and the batch
+    has no error, its normalised frames."""
+
+    rows: int
+    firms: int
+    dataset: Dataset | None
+
+
+def check_rows(
+    data: pl.DataFrame,
+    layout: Layout,
+    accepted_codes: Collection[str],
+    log: SiteLog,
+    *,
+    build: bool,
+) -> Checked:
+    """Every row and firm check on ``data`` (a batch of whole firms, or the whole file).
+
+    ``data`` holds raw cells as :class:`~feidi.io._read.RawTable` does. Issues go to ``log``
+    site by site, the same sites in the same order for every batch (:mod:`feidi.io._findings`).
+    """
+    cells = [c for c in data.columns if c != ROW]
+    if cells and data.height:
+        blank = data.select(pl.all_horizontal(pl.col(cells).is_null())).to_series()
+        if blank.any():
+            data = data.filter(~blank)
     work = data.select(
         ROW, *[pl.col(pos).alias(raw_column(name)) for name, pos in layout.source.items()]
     )
-    if work.height == 0:
-        log.add(
-            "warning",
-            "file.no_rows",
-            ("表头下没有数据行", "there are no data rows below the header"),
-            row=raw.header_row,
-        )
-
+    del data
     work, checks = parse_fields(work, [layout.fields[name] for name in layout.source])
     work, firm_values, clashing = _combine_firm_fields(work, layout)
     work, code_checks = credit_code_checks(work, firm_values, accepted_codes)
@@ -232,32 +156,45 @@ def _check(
     _check_duplicate_years(work, firm_values, layout, log)
     _check_conflicts(work, clashing, layout, log)
     _check_years_per_firm(work, firm_values, layout, log)
+    rows, firms = work.height, firm_values.height
+    if not build or log.has_errors:
+        return Checked(rows, firms, None)
+    return Checked(rows, firms, _build_dataset(work, firm_values, layout))
 
-    report = log.report(
-        rows=work.height,
-        firms=firm_values.height,
-        columns=layout.columns,
-        ignored_columns=layout.ignored,
-        column_order=raw.headers,
+
+def no_rows(log: IssueLog, header_row: int) -> None:
+    """The file-level warning for a file with a header and nothing below it."""
+    log.add(
+        "warning",
+        "file.no_rows",
+        ("表头下没有数据行", "there are no data rows below the header"),
+        row=header_row,
     )
-    if not build or not report.ok:
-        return None, report
-    return _build_dataset(work, firm_values, layout), report
 
 
-def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _Layout:
+def map_headers(
+    headers: tuple[str, ...],
+    header_row: int,
+    fields: tuple[Field, ...],
+    log: IssueLog,
+    has_data: Callable[[str], bool],
+) -> Layout:
+    """Which positional column (``c0`` …) feeds which field; header problems go to ``log``.
+
+    ``has_data`` tells whether a column holds any cell (asked only of unnamed columns).
+    """
     aliases = header_aliases(fields)
     aliases_field = {f.name: f for f in fields}
     source: dict[str, str] = {}
     header: dict[str, str] = {}
     columns: dict[str, str] = {}
     ignored: list[str] = []
-    for i, text in enumerate(raw.headers):
+    for i, text in enumerate(headers):
         position = f"c{i}"
         if not text:
             # Spreadsheets carry empty trailing columns; only an unnamed column with data
             # is worth a word.
-            if raw.data[position].null_count() < raw.data.height:
+            if has_data(position):
                 log.add(
                     "warning",
                     "header.unknown",
@@ -265,7 +202,7 @@ def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _La
                         f"第{i + 1}列有数据但没有表头，已忽略",
                         f"column {i + 1} has data but no header; it is ignored",
                     ),
-                    row=raw.header_row,
+                    row=header_row,
                 )
             continue
         name = aliases.get(normalise_header(text))
@@ -278,7 +215,7 @@ def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _La
                     f"无法识别的表头「{text}」，该列已忽略",
                     f"unknown header {text!r}; the column is ignored",
                 ),
-                row=raw.header_row,
+                row=header_row,
                 column=text,
                 value=text,
             )
@@ -291,7 +228,7 @@ def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _La
                     f"headers {text!r} and {header[name]!r} both mean"
                     f" {aliases_field[name].label('en')}: keep one",
                 ),
-                row=raw.header_row,
+                row=header_row,
                 column=text,
                 value=text,
             )
@@ -299,11 +236,13 @@ def _map_headers(raw: RawTable, fields: tuple[Field, ...], log: IssueLog) -> _La
             source[name] = position
             header[name] = text
             columns[text] = name
-    return _Layout({f.name: f for f in fields}, source, header, columns, tuple(ignored))
+    return Layout({f.name: f for f in fields}, source, header, columns, tuple(ignored))
 
 
-def _missing_keys_report(raw: RawTable, layout: _Layout, missing: list[str]) -> InputReport:
-    log = IssueLog(raw.file)
+def missing_keys_report(file: str, header_row: int | None, layout: Layout) -> InputReport:
+    """The report of a file without a credit-code or year column: nothing else is checked."""
+    missing = layout.missing_keys
+    log = IssueLog(file)
     labels = "、".join(f"{layout.fields[n].zh}({n})" for n in missing)
     log.add(
         "error",
@@ -313,22 +252,27 @@ def _missing_keys_report(raw: RawTable, layout: _Layout, missing: list[str]) -> 
             f"required column(s) missing: {', '.join(missing)}"
             " (the header is looked for in the first 10 rows)",
         ),
-        row=raw.header_row if raw.headers else None,
+        row=header_row,
     )
     return log.report(columns=layout.columns, ignored_columns=layout.ignored)
 
 
 def _run_row_checks(
-    work: pl.DataFrame, checks: list[RowCheck], layout: _Layout, log: IssueLog
+    work: pl.DataFrame, checks: list[RowCheck], layout: Layout, log: SiteLog
 ) -> None:
-    """Evaluate every check in one pass, then explain the (few) failing rows."""
-    if not checks or work.height == 0:
-        return
-    flags = work.select(
-        [c.failing.fill_null(False).alias(f"check{i}") for i, c in enumerate(checks)]
-    )
-    counts = flags.sum().row(0)
+    """Evaluate every check in one pass, then explain the (few) failing rows.
+
+    Each check is a site of its own (opened even when nothing fails: every batch opens the
+    same sites).
+    """
+    counts: tuple[int, ...] = (0,) * len(checks)
+    if checks and work.height:
+        flags = work.select(
+            [c.failing.fill_null(False).alias(f"check{i}") for i, c in enumerate(checks)]
+        )
+        counts = flags.sum().row(0)
     for i, (check, count) in enumerate(zip(checks, counts, strict=True)):
+        log.site(f"check{i}", check.code, check.severity)
         if not count:
             continue
         hits = work.filter(flags.get_column(f"check{i}"))
@@ -346,14 +290,14 @@ def _run_row_checks(
 
 
 def _log_rows(
-    log: IssueLog,
+    log: SiteLog,
     hits: pl.DataFrame,
     *,
     code: str,
     severity: Severity,
     field: str,
     explain: Callable[[Row], Bilingual],
-    layout: _Layout,
+    layout: Layout,
 ) -> None:
     room = log.room(code)
     for r in hits.head(room).iter_rows(named=True):
@@ -373,7 +317,7 @@ def _log_rows(
 
 
 def _combine_firm_fields(
-    work: pl.DataFrame, layout: _Layout
+    work: pl.DataFrame, layout: Layout
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.Series]]:
     """One row per credit code, in order of first appearance: first row, year counts and the
     first non-empty value of each per-enterprise field (so a field given on any one row is
@@ -408,7 +352,7 @@ def _combine_firm_fields(
     aggs += [pl.col(f.name).first(ignore_nulls=True) for f in fields]
     # Ids follow first appearance, so ordering by id is ordering by first row.
     firm_values = by_firm.group_by(FIRM, maintain_order=True).agg(aggs).sort(FIRM)
-    clashing = _clashing_firms(by_firm, fields)
+    clashing = _clashing_firms(by_firm, firm_values, fields)
     del by_firm
     return work, firm_values, clashing
 
@@ -421,8 +365,7 @@ def _firm_ids(codes: pl.Series) -> pl.Series:
     """
     if codes.len() and codes.null_count() == 0:
         starts = codes.ne_missing(codes.shift())
-        heads = codes.filter(starts)
-        if heads.n_unique() == heads.len():
+        if all_distinct(codes.filter(starts)):
             return (starts.cum_sum() - 1).cast(pl.UInt32).alias(FIRM)
     physical = codes.cast(pl.Categorical).to_physical()
     seen = physical.drop_nulls().unique(maintain_order=True)
@@ -442,15 +385,26 @@ def _differs(name: str) -> pl.Expr:
     return given & (previous_firm == pl.col(FIRM)) & (value != previous_value)
 
 
-def _clashing_firms(by_firm: pl.DataFrame, fields: list[Field]) -> dict[str, pl.Series]:
+def _clashing_firms(
+    by_firm: pl.DataFrame, firm_values: pl.DataFrame, fields: list[Field]
+) -> dict[str, pl.Series]:
     """Per field, the firms with two different non-empty values, by the row of the first
-    disagreeing cell. ``by_firm`` is sorted by firm (file order within a firm).
+    disagreeing cell. ``by_firm`` is sorted by firm (file order within a firm);
+    ``firm_values`` holds each firm's first non-empty value, row *i* for firm id *i*.
 
-    One vectorised pass tells which fields have any conflict; only those are looked at again.
+    A firm has two values exactly when one of its cells differs from its first value: one
+    comparison per cell tells which fields have any conflict (the usual answer: none); only
+    those are looked at again, cell by cell.
     """
     if not fields or by_firm.height == 0:
         return {}
-    found = by_firm.select(_differs(f.name).any().alias(f.name) for f in fields).row(0, named=True)
+    ids = by_firm.get_column(FIRM)
+    found = {
+        f.name: bool(
+            by_firm.get_column(f.name).ne(firm_values.get_column(f.name).gather(ids)).any()
+        )
+        for f in fields
+    }
     return {
         f.name: by_firm.filter(_differs(f.name))
         .group_by(FIRM)
@@ -463,9 +417,10 @@ def _clashing_firms(by_firm: pl.DataFrame, fields: list[Field]) -> dict[str, pl.
 
 
 def _check_duplicate_years(
-    work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layout, log: IssueLog
+    work: pl.DataFrame, firm_values: pl.DataFrame, layout: Layout, log: SiteLog
 ) -> None:
     """The same firm and fiscal year on two rows: every later row is an error."""
+    log.site("duplicate.firm_year", "duplicate.firm_year", "error")
     repeating = firm_values.filter(pl.col("__year_rows") > pl.col("__years")).get_column(FIRM)
     if repeating.len() == 0:
         return
@@ -489,7 +444,7 @@ def _check_duplicate_years(
 
 
 def _check_conflicts(
-    work: pl.DataFrame, clashing: dict[str, pl.Series], layout: _Layout, log: IssueLog
+    work: pl.DataFrame, clashing: dict[str, pl.Series], layout: Layout, log: SiteLog
 ) -> None:
     """Two different non-empty values of a per-enterprise field for one firm.
 
@@ -498,6 +453,7 @@ def _check_conflicts(
     """
     code = "firm_field.conflict"
     for f in layout.present_fields("firm"):
+        log.site(f"{code}:{f.name}", code, "error")
         firms = clashing.get(f.name)
         if firms is None or firms.len() == 0:
             continue
@@ -509,7 +465,7 @@ def _check_conflicts(
 
 
 def _log_conflicts(
-    work: pl.DataFrame, firms: pl.Series, f: Field, layout: _Layout, log: IssueLog
+    work: pl.DataFrame, firms: pl.Series, f: Field, layout: Layout, log: SiteLog
 ) -> None:
     """One issue per firm, at the first row disagreeing with the firm's first value."""
     rows = (
@@ -542,10 +498,11 @@ def _log_conflicts(
 
 
 def _check_years_per_firm(
-    work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layout, log: IssueLog
+    work: pl.DataFrame, firm_values: pl.DataFrame, layout: Layout, log: SiteLog
 ) -> None:
     """Growth rules need three years; a firm with fewer will be unknown on them."""
     code = "years.too_few"
+    log.site(code, code, "warning")
     short = firm_values.filter(pl.col("__years") < YEARS_NEEDED)
     if short.height == 0:
         return
@@ -588,7 +545,7 @@ def _dtype(f: Field) -> pl.DataType:
     return pl.String()
 
 
-def _build_dataset(work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layout) -> Dataset:
+def _build_dataset(work: pl.DataFrame, firm_values: pl.DataFrame, layout: Layout) -> Dataset:
     year_fields = [f for f in layout.fields.values() if f.scope == "year"]
     financials = work.select(
         pl.col(CREDIT),
@@ -618,17 +575,18 @@ def _build_dataset(work: pl.DataFrame, firm_values: pl.DataFrame, layout: _Layou
             pl.lit(None, pl.Boolean if c.endswith("_undated") else pl.Int32).alias(c)
             for c in TITLE_COLUMNS
         )
-    firm_rows = work.group_by(CREDIT, maintain_order=True).agg(pl.col(ROW).min().alias("row"))
+    # firm_values is one row per firm in order of first appearance, with its first row
+    firm_rows = firm_values.select(CREDIT, pl.col(ROW).alias("row"))
     return Dataset(firms=firms.select(columns), financials=financials, firm_rows=firm_rows)
 
 
-def _present_or_null(f: Field, layout: _Layout) -> pl.Expr:
+def _present_or_null(f: Field, layout: Layout) -> pl.Expr:
     if layout.present(f.name):
         return pl.col(f.name).cast(_dtype(f))
     return pl.lit(None, _dtype(f)).alias(f.name)
 
 
-def _none_fill(f: Field, layout: _Layout) -> pl.Expr:
+def _none_fill(f: Field, layout: Layout) -> pl.Expr:
     """An empty cell means *none* for honours, titles and ranks — when the column is there."""
     column = pl.col(f.name)
     if not layout.present(f.name):
@@ -640,7 +598,7 @@ def _none_fill(f: Field, layout: _Layout) -> pl.Expr:
     return column
 
 
-def _flag_columns(f: Field, layout: _Layout) -> list[pl.Expr]:
+def _flag_columns(f: Field, layout: Layout) -> list[pl.Expr]:
     out: list[pl.Expr] = []
     for key in f.values:
         name = flag_column(f.name, key)
@@ -649,29 +607,3 @@ def _flag_columns(f: Field, layout: _Layout) -> list[pl.Expr]:
         else:
             out.append(pl.lit(None, pl.Boolean).alias(name))
     return out
-
-
-def empty_dataset(extra_fields: tuple[Field, ...] = ()) -> Dataset:
-    """A :class:`Dataset` with no rows but every column, typed as :func:`read_dataset` types it.
-
-    Stores that keep normalised rows (the web platform's database) rebuild frames against
-    this schema, so a column no stored row happens to carry still has its proper type.
-
-    Examples
-    --------
-    >>> d = empty_dataset()
-    >>> d.firms.height, d.firms.schema["title_specialized_1"], d.financials.schema["revenue"]
-    (0, Int32, Float64)
-    """
-    from feidi.reference import make_credit_code
-
-    # One synthetic, fully present row through the real pipeline: the schema then follows
-    # whatever _build_dataset derives (flags, title slots) without a second description.
-    fields = _fields(extra_fields)
-    row: dict[str, list[object]] = {f.name: [None] for f in fields if f.scope != "key"}
-    row[CREDIT] = [make_credit_code("91000000MA0000000")]
-    row[YEAR] = ["2000"]
-    dataset, _ = dataset_from_frame(
-        pl.DataFrame(row, schema={k: pl.String for k in row}), extra_fields=extra_fields
-    )
-    return Dataset(firms=dataset.firms.clear(), financials=dataset.financials.clear())

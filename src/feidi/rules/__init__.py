@@ -6,7 +6,15 @@
 """
 
 from feidi.rules._engine import compile_rulebook
-from feidi.rules._evaluate import ENGINES, Engine, Evaluation, FirmData, evaluate, grade_on_spark
+from feidi.rules._evaluate import (
+    ENGINES,
+    Engine,
+    Evaluation,
+    FirmBatches,
+    FirmData,
+    evaluate,
+    grade_on_spark,
+)
 from feidi.rules._layout import (
     CONDITION,
     INDICATOR,
@@ -50,6 +58,7 @@ __all__ = [
     "Engine",
     "Evaluation",
     "Explanation",
+    "FirmBatches",
     "FirmData",
     "IndicatorLine",
     "Rulebook",
