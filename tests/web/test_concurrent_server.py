@@ -15,11 +15,10 @@ in a temporary data folder; on the PostgreSQL pass the server from ``DATABASE_UR
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from tests.web.live_platform import Platform, live_platform
+from tests.web.live_platform import Platform, at_once, live_platform
 
 SETUP = r"""
 import json, sys
@@ -58,26 +57,9 @@ def server(tmp_path_factory) -> Iterator[Platform]:
         yield platform
 
 
-def _at_once(calls: list) -> list:
-    """Run the calls in threads released at the same moment; their answers in order."""
-    gate = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def run(i: int, call) -> None:
-        gate.wait()
-        answers[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    return answers
-
-
 def test_double_clicked_commit_commits_once_and_tells_the_second(server):
     path = f"/api/imports/{server.made['pending']}/commit"
-    answers = _at_once([lambda: server.call("POST", path) for _ in range(2)])
+    answers = at_once([lambda: server.call("POST", path) for _ in range(2)])
     codes = sorted(code for code, _ in answers)
     assert codes == [200, 422], answers
     refused = next(body for code, body in answers if code == 422)
@@ -96,7 +78,7 @@ def _version(server: Platform, code: str, year: int) -> int:
 
 def test_parallel_edits_of_different_firms_all_land(server):
     years = [(c, y, _version(server, c, y)) for c, y, _ in server.made["years"][:8]]
-    answers = _at_once(
+    answers = at_once(
         [
             lambda code=code, year=year, version=version: server.call(
                 "PATCH",
@@ -116,7 +98,7 @@ def test_parallel_edits_of_different_firms_all_land(server):
 def test_same_year_edited_at_once_is_written_exactly_once(server):
     code, year, _ = server.made["years"][10]
     version = _version(server, code, year)
-    answers = _at_once(
+    answers = at_once(
         [
             lambda i=i: server.call(
                 "PATCH",

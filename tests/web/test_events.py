@@ -7,7 +7,6 @@ schedule, leads for the pipeline, scope and bad input."""
 from __future__ import annotations
 
 import re
-import threading
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -24,7 +23,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from tests.web.conftest import make_user
-from tests.web.live_platform import Platform, live_platform
+from tests.web.live_platform import Platform, at_once, live_platform
 
 import feidi_web.events
 from feidi.schedule import Event as CoreEvent
@@ -237,10 +236,8 @@ def _browser(
 
 def _register_at_once(server: Platform, event: int, users: list[str]) -> list[str]:
     openers = [_browser(server, u) for u in users]
-    gate = threading.Barrier(len(openers))
-    landed: list[str] = [""] * len(openers)
 
-    def run(i: int) -> None:
+    def register(i: int) -> str:
         body = urllib.parse.urlencode(
             {
                 "person": f"代表{i}",
@@ -249,17 +246,11 @@ def _register_at_once(server: Platform, event: int, users: list[str]) -> list[st
                 "csrfmiddlewaretoken": openers[i].csrf,  # type: ignore[attr-defined]
             }
         ).encode()
-        gate.wait()
         with openers[i].open(f"{server.base}/events/{event}/register/", body, timeout=120) as r:
             page = r.read().decode()
-        landed[i] = re.findall(r'registration-status-(\w+) fs-6" id="registration-status"', page)[0]
+        return re.findall(r'registration-status-(\w+) fs-6" id="registration-status"', page)[0]
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(openers))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    return landed
+    return at_once([lambda i=i: register(i) for i in range(len(openers))])
 
 
 @pytest.mark.parametrize("at_once", [2, 3])

@@ -5,11 +5,10 @@ is written twice, and nobody gets a 500."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from tests.web.live_platform import Platform, live_platform
+from tests.web.live_platform import Platform, at_once, live_platform
 
 SETUP = r"""
 import json, sys
@@ -36,27 +35,11 @@ def server(tmp_path_factory) -> Iterator[Platform]:
         yield platform
 
 
-def _at_once(calls: list) -> list:
-    gate = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def run(i: int, call) -> None:
-        gate.wait()
-        answers[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    return answers
-
-
 @pytest.mark.parametrize("movers", [2, 4])
 def test_moves_of_one_project_at_once_write_exactly_one(server, movers):
     project = server.made["projects"][movers]
     targets = ["contacted", "negotiating", "signed", "lost"][:movers]
-    answers = _at_once(
+    answers = at_once(
         [
             lambda to=to: server.call(
                 "POST",
@@ -83,7 +66,7 @@ def test_moves_of_one_project_at_once_write_exactly_one(server, movers):
 
 def test_moves_of_different_projects_at_once_all_land(server):
     projects = server.made["projects"][:2]
-    answers = _at_once(
+    answers = at_once(
         [
             lambda p=p: server.call(
                 "POST",
