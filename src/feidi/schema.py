@@ -469,6 +469,19 @@ FIELDS: tuple[Field, ...] = (
     # Not a ladder input: marks a firm registered in the enclave (飞地) in the big city but
     # cultivated by the home county, so the platform can place it in the county's registry.
     _f("enclave", "飞地企业", "bool", "firm", "Enclave firm", aliases=("是否飞地企业",)),
+    # Not a ladder input either (CRITERIA.md is silent on it): what the firm makes, in its own
+    # words, so the platform can mount it on industry-chain nodes (feidi.chains) beside its
+    # GB/T 4754 code. 500 characters is a long 主营产品 line; a 经营范围 runs longer and says
+    # less about products, so it is not an alias (``feidi chains mount`` reads it as text).
+    _f(
+        "main_products",
+        "主导产品",
+        "str",
+        "firm",
+        "Main products",
+        aliases=("主营产品", "主要产品", "主导产品名称", "产品"),
+        max_chars=500,
+    ),
 )
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}

@@ -281,4 +281,4 @@ def test_text_over_the_limit_is_refused_with_the_whole_files_figure(tmp_path: Pa
     assert stream_dataset(path, limits=limits, batch_firms=5).streamed
     assert batched == whole
     assert [(i.code, i.row) for i in whole.issues] == [("file.too_large", None)]
-    assert "expands to 544.9 KiB, more than the limit of 512 KiB" in whole.issues[0].reason_en
+    assert "expands to 549.8 KiB, more than the limit of 512 KiB" in whole.issues[0].reason_en

@@ -114,6 +114,12 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
         # the firm asked for is a local one: outside the enclave operator's scope
         "POST": only({"admin", "staff_a", "officer_a"}, staff_b=HIDDEN, operator_a=HIDDEN),
     },
+    # where a local firm sits on the chains: staff who see it correct it, the firm reads it
+    # (the enclave operator sees only the enclave's firms)
+    "chains:firm_correct": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a", "officer_a"}, others=HIDDEN, firm_a=FORBIDDEN),
+    },
     "enterprises:year_edit": {
         "GET": only({"admin", "staff_a"}, staff_b=HIDDEN),
         "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
@@ -147,6 +153,11 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "matchmaking:review": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
     "matchmaking:renew": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
     "matchmaking:recommend": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
+    # where a profile sits on the chains: brokers correct it, its own firm only reads it
+    "matchmaking:chain_correct": {
+        "GET": NO_POST,
+        "POST": only(PIPELINE_A, firm_a=FORBIDDEN, **B_HIDDEN),
+    },
     "matchmaking:propose": {"GET": NO_POST, "POST": only(PIPELINE_A, **B_HIDDEN)},
     # a pairing of that request, at the pilot stage
     "matchmaking:pairing": {"GET": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN), "POST": NO_POST},
@@ -431,6 +442,8 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "matchmaking:review": f"/matchmaking/{world.request.pk}/review/",
         "matchmaking:renew": f"/matchmaking/{world.request.pk}/renew/",
         "matchmaking:recommend": f"/matchmaking/{world.request.pk}/recommend/",
+        "matchmaking:chain_correct": f"/matchmaking/{world.request.pk}/chains/",
+        "chains:firm_correct": f"/chains/firms/{code}/correct/",
         "matchmaking:propose": f"/matchmaking/{world.request.pk}/propose/",
         "matchmaking:pairing": f"/matchmaking/pairings/{world.match.pk}/",
         "matchmaking:answer": f"/matchmaking/pairings/{world.match.pk}/answer/",
@@ -484,6 +497,8 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         data = {"name": "深圳某初创团队", "kind": "startup"}
     elif name == "enterprises:party_credit_code" and method == "POST":
         data = {"credit_code": make_credit_code("91320581MA9999999")}
+    elif name in ("chains:firm_correct", "matchmaking:chain_correct") and method == "POST":
+        data = {"node": "auto_parts/ev_systems", "action": "add", "note": "走访核实"}
     elif name == "matchmaking:propose" and method == "POST":
         data = {"candidate": f"profile:{world.offer.pk}"}
     elif name == "matchmaking:answer" and method == "POST":

@@ -55,6 +55,7 @@ from feidi.chains._mount import (
     confidence,
     keyword_score,
     mount,
+    normalise_code,
 )
 from feidi.chains._wording import evidence_words, find_node, node_words, with_words
 
@@ -93,6 +94,7 @@ __all__ = [
     "mounts_from_frame",
     "node_ref",
     "node_words",
+    "normalise_code",
     "split_node_ref",
     "with_words",
 ]

@@ -33,6 +33,7 @@ from feidi.demo._params import (
     TOWNS,
     TRADE_NAME_CHARS,
 )
+from feidi.demo._products import products_for_classes
 from feidi.schema import FIELDS, FIELDS_BY_NAME, FIRM_FIELDS, TITLE_LEVELS, YEAR_FIELDS
 
 F64 = npt.NDArray[np.float64]
@@ -249,6 +250,8 @@ def generate(
     titles = _titles(rng, top_title, last_year)
     firm_null = _inject_missing(rng, base.n, n_years, money.year)
     firm = firm.with_columns(names, titles, pl.lit(pl.Series(base.enc)).alias("enclave"))
+    classes = tuple(c.code for c in _class_table())
+    firm = firm.with_columns(products_for_classes(classes, base.cls, seed))
     firm = firm.with_columns(
         pl.when(pl.lit(pl.Series(mask))).then(None).otherwise(pl.col(col)).alias(col)
         for col, mask in firm_null.items()

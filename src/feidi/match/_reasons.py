@@ -50,9 +50,6 @@ class SharedWords:
         order = np.lexsort((terms, -weights, single, ~concept, owner))
         owner, terms, weights, concept = owner[order], terms[order], weights[order], concept[order]
         group = owner * 2 + (~concept)
-        starts = np.searchsorted(group, group)
-        # A few more than shown: parts of a longer matched word are left out below.
-        shown = np.arange(len(group)) - starts < 2 * ranker.max_terms
         total = np.bincount(owner, weights=weights, minlength=len(items)).astype(np.float64)
         by_group = np.bincount(group, weights=weights, minlength=2 * len(items)).astype(np.float64)
         share = np.divide(
@@ -61,6 +58,12 @@ class SharedWords:
             out=np.zeros_like(by_group),
             where=np.repeat(total, 2) > 0,
         )
+        # Words every profile is full of (技术, 有限公司) count in the points, not in the list.
+        telling = ~ranker.generic_[terms]
+        group, terms, weights = group[telling], terms[telling], weights[telling]
+        starts = np.searchsorted(group, group)
+        # A few more than shown: parts of a longer matched word are left out below.
+        shown = np.arange(len(group)) - starts < 2 * ranker.max_terms
         group, terms = group[shown], terms[shown]
         weights = np.round(weights[shown].astype(np.float64), 4)
         vocab = ranker.vocab_words_

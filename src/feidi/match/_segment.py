@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-__all__ = ["STOP_WORDS", "Segmented", "Segmenter", "normalise_text"]
+__all__ = ["GENERIC_WORDS", "STOP_WORDS", "Segmented", "Segmenter", "normalise_text"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -188,6 +188,64 @@ STOP_WORDS: frozenset[str] = frozenset(
         "得到",
         "表明",
         "结果表明",
+    ]
+)
+
+#: Words every partnering profile and company name is full of (技术, 需要, 有限公司): they are
+#: indexed and scored like any other word — BM25's IDF already weighs them down — but a
+#: reason that lists them as what two profiles share says nothing, so reasons leave them out.
+GENERIC_WORDS: frozenset[str] = frozenset(
+    [
+        "技术",
+        "需要",
+        "需求",
+        "联合",
+        "合作",
+        "公司",
+        "有限",
+        "有限公司",
+        "股份",
+        "集团",
+        "企业",
+        "我司",
+        "团队",
+        "研发",
+        "研究",
+        "开发",
+        "生产",
+        "产品",
+        "项目",
+        "应用",
+        "服务",
+        "提供",
+        "实现",
+        "提高",
+        "提升",
+        "相关",
+        "领域",
+        "行业",
+        "方案",
+        "科技",
+        "发展",
+        "主要",
+        "希望",
+        "寻求",
+        "寻找",
+        "引进",
+        "引入",
+        "已",
+        "完成",
+        "具备",
+        "用于",
+        "适用",
+        "适用于",
+        "以上",
+        "能力",
+        "问题",
+        "工作",
+        "使用",
+        "新",
+        "高",
     ]
 )
 

@@ -18,26 +18,61 @@ the CLI takes, with every problem named by file, row, column and reason.
 [('r1', 1, 1), ('r2', 2, 1)]
 """
 
-from feidi.schedule._greedy import greedy_schedule, priority_ceiling
-from feidi.schedule._model import (
-    MAX_PRIORITY,
-    Event,
-    Meeting,
-    Request,
-    Reschedule,
-    Schedule,
-    ScheduleError,
-    Status,
-)
-from feidi.schedule._read import read_availability, read_meetings, read_requests
-from feidi.schedule._reschedule import check_previous, reschedule
-from feidi.schedule._solve import (
-    DEFAULT_TIME_LIMIT,
-    DEFAULT_WORKERS,
-    integer_weights,
-    schedule_meetings,
-)
-from feidi.schedule._tables import assign_tables
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Names are imported when first used (PEP 562): the `feidi` CLI registers `feidi schedule`
+# through this package, and OR-Tools (~0.6 s to import) must not slow `feidi evaluate`.
+_WHERE = {
+    "greedy_schedule": "_greedy",
+    "priority_ceiling": "_greedy",
+    "DEFAULT_TIME_LIMIT": "_model",
+    "DEFAULT_WORKERS": "_model",
+    "Event": "_model",
+    "MAX_PRIORITY": "_model",
+    "Meeting": "_model",
+    "Request": "_model",
+    "Reschedule": "_model",
+    "Schedule": "_model",
+    "ScheduleError": "_model",
+    "Status": "_model",
+    "read_availability": "_read",
+    "read_meetings": "_read",
+    "read_requests": "_read",
+    "check_previous": "_reschedule",
+    "reschedule": "_reschedule",
+    "integer_weights": "_solve",
+    "schedule_meetings": "_solve",
+    "assign_tables": "_tables",
+}
+
+if TYPE_CHECKING:
+    from feidi.schedule._greedy import greedy_schedule, priority_ceiling
+    from feidi.schedule._model import (
+        DEFAULT_TIME_LIMIT,
+        DEFAULT_WORKERS,
+        MAX_PRIORITY,
+        Event,
+        Meeting,
+        Request,
+        Reschedule,
+        Schedule,
+        ScheduleError,
+        Status,
+    )
+    from feidi.schedule._read import read_availability, read_meetings, read_requests
+    from feidi.schedule._reschedule import check_previous, reschedule
+    from feidi.schedule._solve import integer_weights, schedule_meetings
+    from feidi.schedule._tables import assign_tables
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(import_module(f"feidi.schedule.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'feidi.schedule' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_TIME_LIMIT",

@@ -13,6 +13,12 @@ from typing import Literal
 
 from feidi.io._issues import Bilingual
 
+#: Seconds a schedule may take (a rescheduling may take this twice: once per stage). Here,
+#: not beside the solver, so the CLI can show it without importing OR-Tools.
+DEFAULT_TIME_LIMIT = 30.0
+#: CP-SAT's parallel workers: the project's machines have 2 cores.
+DEFAULT_WORKERS = 2
+
 __all__ = [
     "MAX_PRIORITY",
     "Event",

@@ -42,7 +42,7 @@ from ortools.sat.python import cp_model
 from feidi.schedule._bound import Relaxation, relaxation
 from feidi.schedule._greedy import greedy_slots, priority_ceiling
 from feidi.schedule._kempe import SlotBoard
-from feidi.schedule._model import Event, Meeting, Schedule
+from feidi.schedule._model import DEFAULT_TIME_LIMIT, DEFAULT_WORKERS, Event, Meeting, Schedule
 from feidi.schedule._tables import assign_tables
 
 __all__ = [
@@ -52,10 +52,6 @@ __all__ = [
     "schedule_meetings",
 ]
 
-#: Seconds a schedule may take (a rescheduling may take this twice: once per stage).
-DEFAULT_TIME_LIMIT = 30.0
-#: CP-SAT's parallel workers: the project's machines have 2 cores.
-DEFAULT_WORKERS = 2
 #: Decimals of a priority that count (more are rounded).
 PRIORITY_DECIMALS = 6
 #: The largest weighted total allowed: exact in a double, so bound and gap are exact too.

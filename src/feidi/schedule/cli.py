@@ -18,10 +18,15 @@ from rich.console import Console
 
 from feidi.io import InputError, InputReport
 from feidi.schedule._greedy import greedy_schedule
-from feidi.schedule._model import Event, Meeting, Request, Schedule, ScheduleError
+from feidi.schedule._model import (
+    DEFAULT_TIME_LIMIT,
+    Event,
+    Meeting,
+    Request,
+    Schedule,
+    ScheduleError,
+)
 from feidi.schedule._read import read_availability, read_meetings, read_requests
-from feidi.schedule._reschedule import reschedule
-from feidi.schedule._solve import DEFAULT_TIME_LIMIT, schedule_meetings
 
 __all__ = ["schedule_cmd"]
 
@@ -117,6 +122,10 @@ def schedule_cmd(
     if asked is None or free is None or before is None:
         _refuse()
     event = _event(asked, slots, tables, free, cancel or [], withdraw or [], close_table or [])
+
+    # OR-Tools loads here, not with the CLI: `feidi evaluate` does not pay for it.
+    from feidi.schedule._reschedule import reschedule
+    from feidi.schedule._solve import schedule_meetings
 
     started = time.perf_counter()
     result = None

@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     MEETING_CANCEL = "meeting.cancel", _("Meeting request cancelled")
     SCHEDULE_MAKE = "schedule.make", _("Meeting schedule made")
     SCHEDULE_REMAKE = "schedule.remake", _("Meetings rescheduled")
+    CHAIN_CORRECT = "chain.correct", _("Chain position corrected")
 
 
 def party_subject(party_id: int) -> str:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "feidi_web.portal",
     "feidi_web.registry",
     "feidi_web.pipeline",
+    "feidi_web.chains",
     "feidi_web.matchmaking",
     "feidi_web.events",
     "feidi_web.demo",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cockpit/", include("feidi_web.dashboards.urls")),
     path("portal/", include("feidi_web.portal.urls")),
     path("pipeline/", include("feidi_web.pipeline.urls")),
+    path("chains/", include("feidi_web.chains.urls")),
     path("matchmaking/", include("feidi_web.matchmaking.urls")),
     path("events/", include("feidi_web.events.urls")),
     path("api/", api.urls),

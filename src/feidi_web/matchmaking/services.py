@@ -27,6 +27,12 @@ from feidi.match import Profile as CoreProfile
 from feidi.match import Stage as MaturityStage
 from feidi.reference import industry, normalise_industry_code
 from feidi_web.accounts.models import Role, User
+from feidi_web.chains.selectors import chain_nodes_of
+from feidi_web.chains.services import (
+    PRODUCTS_FIELD,
+    refresh_enterprise_mounts,
+    refresh_profile_mounts,
+)
 from feidi_web.common.audit import VIA_FORM, AuditAction, audit_entry
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.enterprises.models import Enterprise
@@ -169,6 +175,7 @@ def profile_submit(
             subject=profile_subject(profile.pk),
             via=via,
         ).save()
+    refresh_profile_mounts([profile])  # the reviewer sees where it sits on the chains
     return profile
 
 
@@ -270,7 +277,13 @@ def _chains() -> _ChainContext:
     return _ChainContext(tuple(edges), names, tuple(sorted(words)))
 
 
-def _core_profile(p: Profile) -> CoreProfile:
+#: Mounts at least this sure join a profile's chain nodes for ranking: one keyword found
+#: (0.4), or a class code few nodes share; a class shared by six nodes alone (0.1) does not.
+RANK_MOUNT_CONFIDENCE = 0.4
+
+
+def _core_profile(p: Profile, mounted: tuple[str, ...] = ()) -> CoreProfile:
+    stated = (p.chain_node,) if p.chain_node else ()
     return CoreProfile(
         id=f"profile:{p.pk}",
         title=p.title,
@@ -280,21 +293,31 @@ def _core_profile(p: Profile) -> CoreProfile:
         # a party without a credit code has no registered division of its own (it is filed
         # under the county that works with it): no region fit claimed for it
         region_code=p.party.region_code if p.party.credit_code else None,
-        chain_nodes=(p.chain_node,) if p.chain_node else (),
+        chain_nodes=tuple(dict.fromkeys((*stated, *mounted))),
         stage=MaturityStage(p.stage) if p.stage else None,
     )
 
 
-def _firm_profile(e: Enterprise, tier: str | None) -> CoreProfile:
+def _firm_profile(e: Enterprise, tier: str | None, mounted: tuple[str, ...] = ()) -> CoreProfile:
     found = industry(e.industry_code) if e.industry_code else None
+    products = e.profile.get(PRODUCTS_FIELD) or ""
     return CoreProfile(
         id=f"firm:{e.pk}",
         title=e.name,
-        description=found.name if found else "",
+        description="。".join(t for t in (products, found.name if found else "") if t),
         industry_code=e.industry_code or None,
         region_code=e.region_code or None,
+        chain_nodes=mounted,
         tier=tier,
     )
+
+
+def _profiles_with_mounts(profiles: list[Profile]) -> list[CoreProfile]:
+    refresh_profile_mounts(profiles)
+    nodes = chain_nodes_of(
+        "profile", [p.pk for p in profiles], min_confidence=RANK_MOUNT_CONFIDENCE
+    )
+    return [_core_profile(p, nodes.get(p.pk, ())) for p in profiles]
 
 
 def ranker_for(side: str) -> MatchRanker:
@@ -333,27 +356,30 @@ def recommend_for(*, actor: User, profile: Profile, top_k: int = 10) -> Recommen
     require_broker(actor)
     _in_scope(actor, profile)
     county = Q(jurisdiction_code=profile.jurisdiction_code)
-    if profile.side == Side.DEMAND:
-        items = [
-            _core_profile(p)
-            for p in live_profiles(county & Q(side=Side.SUPPLY)).select_related("party")
-        ]
-    else:
-        items = [
-            _core_profile(p)
-            for p in live_profiles(county & Q(side=Side.DEMAND)).select_related("party")
-        ]
-        firms = Enterprise.objects.filter(
-            jurisdiction_code=profile.jurisdiction_code, credit_code__isnull=False, enclave=False
-        ).only("id", "name", "industry_code", "region_code")
+    other = Side.SUPPLY if profile.side == Side.DEMAND else Side.DEMAND
+    items = _profiles_with_mounts(
+        list(live_profiles(county & Q(side=other)).select_related("party"))
+    )
+    if profile.side == Side.SUPPLY:
+        firms = list(
+            Enterprise.objects.filter(
+                jurisdiction_code=profile.jurisdiction_code,
+                credit_code__isnull=False,
+                enclave=False,
+            ).only("id", "name", "industry_code", "region_code", "jurisdiction_code", "profile")
+        )
+        refresh_enterprise_mounts(firms)
+        nodes = chain_nodes_of(
+            "enterprise", [e.pk for e in firms], min_confidence=RANK_MOUNT_CONFIDENCE
+        )
         tiers = _highest_tiers(profile.jurisdiction_code)
-        items += [_firm_profile(e, tiers.get(e.pk)) for e in firms]
+        items += [_firm_profile(e, tiers.get(e.pk), nodes.get(e.pk, ())) for e in firms]
     ranker = ranker_for(profile.side)
     results: list[dict[str, Any]] = []
     if items:
         ranker.fit(items)
         matches = ranker.recommend(
-            [_core_profile(profile)], top_k=top_k, feedback=_declines(profile)
+            _profiles_with_mounts([profile]), top_k=top_k, feedback=_declines(profile)
         )
         results = [m.to_record() for m in matches]
     return RecommendationRun.objects.create(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:profile_id>/review/", views.profile_review, name="review"),
     path("<int:profile_id>/renew/", views.profile_renew, name="renew"),
     path("<int:profile_id>/recommend/", views.profile_recommend, name="recommend"),
+    path("<int:profile_id>/chains/", views.profile_chain_correct, name="chain_correct"),
     path("<int:profile_id>/propose/", views.profile_propose, name="propose"),
     path("pairings/<int:match_id>/", views.pairing, name="pairing"),
     path("pairings/<int:match_id>/answer/", views.pairing_answer, name="answer"),

@@ -12,12 +12,17 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feidi.match import DeclineReason
 from feidi.match import Stage as MaturityStage
+from feidi_web.chains.permissions import can_correct
+from feidi_web.chains.selectors import profile_mounts_view
+from feidi_web.chains.services import refresh_profile_mounts
+from feidi_web.chains.views import correct_from_post
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.display import industry_text, kind_text
 from feidi_web.common.forms import add_errors
@@ -196,6 +201,10 @@ def profile_detail(request: AuthedRequest, profile_id: int) -> HttpResponse:
         .select_related("firm", "supply", "supply__party")
     )
     similar = profiles_for_user(request.user).filter(pk__in=profile.similar)
+    chains = None
+    if broker or own:  # where it sits on the chains: for its own firm and for staff
+        refresh_profile_mounts([profile])
+        chains = profile_mounts_view(profile)
     return render(
         request,
         "matchmaking/detail.html",
@@ -214,8 +223,20 @@ def profile_detail(request: AuthedRequest, profile_id: int) -> HttpResponse:
             "recommendations": _recommendations(profile) if broker else None,
             "pairings": pairings,
             "can_recommend": broker and profile.status == ProfileStatus.LIVE,
+            "chains": chains,
+            "can_correct": can_correct(request.user),
+            "correct_url": reverse("matchmaking:chain_correct", args=[profile.pk]),
         },
     )
+
+
+@login_required
+@require_POST
+def profile_chain_correct(request: AuthedRequest, profile_id: int) -> HttpResponse:
+    """Staff correct where a profile sits on the chains (the chains app keeps it)."""
+    profile = profile_get_for_user(request.user, profile_id)
+    correct_from_post(request, profile=profile)
+    return redirect(reverse("matchmaking:detail", args=[profile.pk]) + "#chain-mounts")
 
 
 @login_required

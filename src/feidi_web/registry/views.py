@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,6 +18,9 @@ from feidi.parties import PartyKind
 from feidi.rules import title_grants
 from feidi.schema import FIELDS, FIELDS_BY_NAME
 from feidi_web.accounts.models import Role
+from feidi_web.chains.permissions import can_correct
+from feidi_web.chains.selectors import enterprise_mounts_view
+from feidi_web.chains.services import PRODUCTS_FIELD, refresh_enterprise_mounts
 from feidi_web.common.audit import (
     action_text,
     import_ids,
@@ -173,6 +177,8 @@ def enterprise_detail(request: AuthedRequest, ref: str) -> HttpResponse:
         for g in title_grants(enterprise.profile)
     ]
     audit = _change_log(enterprise, years)
+    refresh_enterprise_mounts([enterprise])  # only when its code, products or the chains changed
+    chains = enterprise_mounts_view(enterprise)
     return render(
         request,
         "registry/detail.html",
@@ -189,5 +195,9 @@ def enterprise_detail(request: AuthedRequest, ref: str) -> HttpResponse:
             "industry": industry_text(enterprise.industry_code),
             "can_edit": request.user.is_registry_editor,
             "can_add_code": request.user.is_party_registrar,
+            "chains": chains,
+            "can_correct": can_correct(request.user),
+            "correct_url": reverse("chains:firm_correct", args=[enterprise.ref]),
+            "subject_products": enterprise.profile.get(PRODUCTS_FIELD) or "",
         },
     )
