@@ -113,3 +113,28 @@ def test_chains_cli_mount_refuses_bad_rows_and_writes_nothing(tmp_path: Path) ->
     assert result.exit_code == 2
     assert "no id column" in result.output
     assert not out.exists()
+
+
+def test_chains_cli_mounts_a_registry_export_by_its_main_products(tmp_path: Path) -> None:
+    """The registry's own columns — the demo city's file as `feidi demo` writes it — are
+    read as they are: credit code, industry code and 主导产品 (main_products)."""
+    from feidi.demo import generate_demo_city
+
+    city = generate_demo_city(n_local=20, n_enclave=2).unique("credit_code", keep="first")
+    firms = tmp_path / "city.csv"
+    city.select("credit_code", "industry_code", "main_products").write_csv(firms)
+    out = tmp_path / "mounts.parquet"
+    result = runner.invoke(app, ["chains", "mount", str(firms), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    got = pl.read_parquet(out)
+    expected = mount_frame(
+        city.select(
+            pl.col("credit_code").alias("id"),
+            "industry_code",
+            pl.col("main_products").alias("text"),
+        )
+    )
+    assert got.select("id", "node", "confidence").equals(
+        expected.select("id", "node", "confidence")
+    )
+    assert got.filter(pl.col("keywords").list.len() > 0).height > 0  # the products were read

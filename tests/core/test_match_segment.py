@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from feidi.match._segment import (
+    GENERIC_WORDS,
     STOP_WORDS,
     Segmented,
     Segmenter,
@@ -70,6 +71,7 @@ def _expected(tokenizer: jieba.Tokenizer, text: str) -> Counter[str]:
         and (w.isalnum() or re.match(r"^[\w+#&.%\-]+$", w))
         and not _SYMBOLS.match(w)
         and w not in STOP_WORDS
+        and w not in GENERIC_WORDS
     )
 
 
@@ -95,7 +97,7 @@ def test_segmenter_custom_words_get_jiebas_frequencies() -> None:
 
 def test_segmenter_drops_stop_words_punctuation_and_symbols() -> None:
     seg = Segmenter().segment(["本文的研究：基于 -- 和 % 的方法。"])
-    assert seg.tokens(0) == ["研究", "方法"]
+    assert seg.tokens(0) == ["方法"]  # 研究 says nothing either (GENERIC_WORDS)
 
 
 def test_segmenter_folds_case_and_width() -> None:

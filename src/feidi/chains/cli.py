@@ -46,6 +46,8 @@ FIRM_HEADERS: dict[str, str] = {
             "description",
             "文本",
             "描述",
+            "主导产品",  # the registry's field (feidi.schema main_products)
+            "mainproducts",
             "主营产品",
             "主要产品",
             "主营业务",

@@ -80,7 +80,7 @@ from feidi.match._profiles import (
     as_profiles,
 )
 from feidi.match._reasons import SharedWords, meaning_reason, reason_order
-from feidi.match._segment import GENERIC_WORDS, Segmenter, _hash, normalise_text
+from feidi.match._segment import Segmenter, _hash, normalise_text
 from feidi.match._select import Grid, Pairs, Queries
 
 __all__ = ["Match", "MatchRanker"]
@@ -316,8 +316,6 @@ class MatchRanker(BaseEstimator):  # type: ignore[misc]
         self.hash_order_ = np.argsort(vocab.hashes)
         user = {_hash(normalise_text(w).strip().lower()) for w in self.segmenter_.user_words}
         self.concepts_ = np.isin(vocab.hashes, np.array(sorted(user), dtype=np.uint64))
-        generic = {_hash(w) for w in GENERIC_WORDS}
-        self.generic_ = np.isin(vocab.hashes, np.array(sorted(generic), dtype=np.uint64))
         self.by_item_ = bm25_weights(
             tokens.doc,
             vocab.ids,

@@ -58,9 +58,6 @@ class SharedWords:
             out=np.zeros_like(by_group),
             where=np.repeat(total, 2) > 0,
         )
-        # Words every profile is full of (技术, 有限公司) count in the points, not in the list.
-        telling = ~ranker.generic_[terms]
-        group, terms, weights = group[telling], terms[telling], weights[telling]
         starts = np.searchsorted(group, group)
         # A few more than shown: parts of a longer matched word are left out below.
         shown = np.arange(len(group)) - starts < 2 * ranker.max_terms

@@ -191,9 +191,11 @@ STOP_WORDS: frozenset[str] = frozenset(
     ]
 )
 
-#: Words every partnering profile and company name is full of (技术, 需要, 有限公司): they are
-#: indexed and scored like any other word — BM25's IDF already weighs them down — but a
-#: reason that lists them as what two profiles share says nothing, so reasons leave them out.
+#: Words every partnering profile and company name is full of (技术, 需要, 有限公司, 场景):
+#: dropped like the stop words. Among research abstracts BM25's IDF weighs them down, but
+#: among a county's few dozen profiles one of them (场景 in a scenario, 联合 in a lab's offer)
+#: can be rare enough to carry a pairing — a pairing on nothing — and a reason that lists
+#: them as what two profiles share says nothing.
 GENERIC_WORDS: frozenset[str] = frozenset(
     [
         "技术",
@@ -246,6 +248,10 @@ GENERIC_WORDS: frozenset[str] = frozenset(
         "使用",
         "新",
         "高",
+        "场景",
+        "应用场景",
+        "开放",
+        "验证",
     ]
 )
 
@@ -637,10 +643,13 @@ class Segmenter:
         words = tuple(dict.fromkeys(normalise_text(w).strip() for w in user_words if w.strip()))
         self.user_words = words
         self._dict = _dictionary(words)
-        self._stop = np.sort(np.array([_hash(w) for w in STOP_WORDS], dtype=np.uint64))
+        dropped = STOP_WORDS | GENERIC_WORDS
+        self._stop = np.sort(np.array([_hash(w) for w in dropped], dtype=np.uint64))
         self._stop_entry = np.zeros(len(self._dict.keys), dtype=bool)
-        for word in STOP_WORDS:
-            self._stop_entry[self._dict.freq_index(word)] = True
+        for word in dropped:
+            entry = self._dict.freq_index(word)
+            if entry >= 0:  # a word jieba's dictionary lacks is dropped by its hash alone
+                self._stop_entry[entry] = True
 
     def segment(self, texts: Sequence[str], n_jobs: int | None = None) -> Segmented:
         """Cut ``texts`` (see the class); with ``n_jobs`` > 1 (−1: every core), in that many
