@@ -21,19 +21,18 @@ os.environ["_RJEM_MALLOC_CONF"] = ",".join(
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import polars as pl
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from feidi import __version__
+from feidi._console import EXIT_BAD_INPUT, console, err
+from feidi._console import progress as _progress
+from feidi._console import show_report as _show_report
 from feidi.chains.cli import chains_app
 from feidi.dates import as_of_problem
 from feidi.io import (
@@ -72,13 +71,9 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-console = Console()
-err = Console(stderr=True)
 app.add_typer(chains_app, name="chains")
 app.command("schedule")(schedule_cmd)
 app.command("match")(match_cmd)
-
-EXIT_BAD_INPUT = 2
 
 
 # --- shared options -------------------------------------------------------------------------
@@ -146,34 +141,6 @@ def _accepted(path: Path | None) -> set[str]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def _show_report(report: InputReport, limit: int = 30) -> None:
-    if not report.issues:
-        console.print(
-            f"[green]✓ {report.file}: {report.rows} 行, {report.firms} 家企业，未发现问题 / no problems[/green]"
-        )
-        return
-    table = Table(
-        title=f"{report.file}: {len(report.errors)} 个错误 / errors, {len(report.warnings)} 个警告 / warnings"
-    )
-    for col in ("级别", "行 row", "列 column", "值 value", "原因 / reason"):
-        table.add_column(col, overflow="fold")
-    for issue in [*report.errors, *report.warnings][:limit]:
-        style = "red" if issue.severity == "error" else "yellow"
-        table.add_row(
-            f"[{style}]{'错误' if issue.severity == 'error' else '警告'}[/{style}]",
-            str(issue.row or ""),
-            issue.column or "",
-            issue.value or "",
-            issue.bilingual,
-        )
-    console.print(table)
-    more = len(report.issues) - limit + sum(report.truncated.values())
-    if more > 0:
-        console.print(
-            f"… 另有 {more} 条，用 --report 写出完整报告 / {more} more: use --report FILE for all"
-        )
-
-
 def _check_rulebook(rulebook: str) -> Any:
     try:
         return load_rulebook(rulebook)
@@ -227,21 +194,6 @@ def _accept(report: InputReport, path: Path, report_path: Path | None, *, quiet:
         _show_report(report, limit=10)
     if report_path:
         write_report(report, report_path)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
-    """Stages of a long run as a progress bar (read → check → grade → write)."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not enabled,
-        transient=False,
-    ) as progress:
-        yield progress
 
 
 def _advance(bar: Any, n_firms: int) -> Any:

@@ -95,7 +95,9 @@ def match_cmd(
     progress: Annotated[bool, typer.Option(help="显示进度条 / show progress")] = True,
 ) -> None:
     """为需求推荐供给（或反之），附推荐理由 / recommend supply for demand, with reasons."""
-    from feidi.cli import EXIT_BAD_INPUT, _progress, _show_report, console, err
+    from feidi._console import EXIT_BAD_INPUT, console, err
+    from feidi._console import progress as _progress
+    from feidi._console import show_report as _show_report
     from feidi.match._io import MATCH_FORMATS, read_feedback, write_matches
 
     def refuse(message: str) -> typer.Exit:
