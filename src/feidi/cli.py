@@ -34,6 +34,7 @@ from feidi._console import EXIT_BAD_INPUT, console, err
 from feidi._console import progress as _progress
 from feidi._console import show_report as _show_report
 from feidi.chains.cli import chains_app
+from feidi.complexity.cli import complexity_cmd
 from feidi.dates import as_of_problem
 from feidi.io import (
     InputError,
@@ -74,6 +75,7 @@ app = typer.Typer(
 app.add_typer(chains_app, name="chains")
 app.command("schedule")(schedule_cmd)
 app.command("match")(match_cmd)
+app.command("complexity")(complexity_cmd)
 
 
 # --- shared options -------------------------------------------------------------------------

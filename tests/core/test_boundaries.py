@@ -18,7 +18,7 @@ def test_core_import_loads_no_django_and_no_spark() -> None:
 def test_the_cli_starts_without_the_matchers_the_schedulers_or_the_segmenters_imports() -> None:
     """`feidi evaluate` registers `feidi match`, `feidi schedule` and `feidi chains`, but does
     not pay for scikit-learn, bm25s, OR-Tools or jieba (seconds on a loaded machine)."""
-    heavy = ("sklearn", "bm25s", "ortools", "jieba", "scipy")
+    heavy = ("sklearn", "bm25s", "ortools", "jieba", "scipy")  # scipy: feidi complexity
     code = f"import sys, feidi.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
