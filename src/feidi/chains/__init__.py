@@ -11,6 +11,9 @@
   in both languages.
 * **Corrections** — :func:`apply_corrections` / :func:`apply_corrections_frame` lay staff
   decisions (confirm, reject, add) over fresh automatic mounts, so they stick.
+* **Strength and gaps** — :func:`node_strength` (firms, revenue, R&D, tier holders and a
+  strength index per node) and :func:`chain_gaps` (填空白, 补短板, 锻长板, missing upstream /
+  downstream / technology, ranked, with evidence and candidates to attract or grow).
 
 Nodes are named across the platform as ``"<chain_id>/<node_id>"`` (:func:`node_ref`).
 
@@ -26,6 +29,7 @@ from feidi.chains._frames import (
     mount_frame,
     mounts_from_frame,
 )
+from feidi.chains._gaps import GAP_TYPES, chain_gaps, gap_candidates
 from feidi.chains._loader import (
     ChainError,
     ChainProblem,
@@ -57,14 +61,17 @@ from feidi.chains._mount import (
     mount,
     normalise_code,
 )
+from feidi.chains._strength import TIERS, node_strength
 from feidi.chains._wording import evidence_words, find_node, node_words, with_words
 
 __all__ = [
     "ACTIONS",
     "CODE_WEIGHT",
+    "GAP_TYPES",
     "KEYWORD_WEIGHT",
     "MOUNT_COLUMNS",
     "POSITIONS",
+    "TIERS",
     "Action",
     "Chain",
     "ChainError",
@@ -82,10 +89,12 @@ __all__ = [
     "apply_corrections",
     "apply_corrections_frame",
     "available_chains",
+    "chain_gaps",
     "code_score",
     "confidence",
     "evidence_words",
     "find_node",
+    "gap_candidates",
     "keyword_score",
     "load_chain",
     "load_chains",
@@ -93,6 +102,7 @@ __all__ = [
     "mount_frame",
     "mounts_from_frame",
     "node_ref",
+    "node_strength",
     "node_words",
     "normalise_code",
     "split_node_ref",
