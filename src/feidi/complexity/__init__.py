@@ -18,8 +18,9 @@ Conventions (pacha, Stata ``ecomplexity``, py-ecomplexity, Datawheel) are in
 ([[1, 1, 0], [1, 0, 0], [0, 1, 1]], [-0.156, -0.913, 1.069])
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from feidi._lazy import lazy_names
 
 # Names are imported when first used (PEP 562): the `feidi` CLI registers `feidi complexity`
 # through this package, and SciPy's import should not slow every other command.
@@ -71,12 +72,7 @@ if TYPE_CHECKING:
     from feidi.complexity._tables import ComplexityTables, complexity_tables
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(import_module(f"feidi.complexity.{_WHERE[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'feidi.complexity' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _WHERE, globals())
 
 
 __all__ = [

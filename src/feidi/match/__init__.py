@@ -17,8 +17,9 @@ ladder tier. Declines (:class:`Feedback`) feed back into the ranking. Files in a
 ('s1', '匹配的重点概念：机器视觉、焊接')
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from feidi._lazy import lazy_names
 
 # Names are imported when first used (PEP 562): the `feidi` CLI registers `feidi match`
 # through this package, and the ranker's imports (scikit-learn, bm25s) cost seconds that
@@ -61,12 +62,7 @@ if TYPE_CHECKING:
     from feidi.match._segment import Segmenter
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(import_module(f"feidi.match.{_WHERE[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'feidi.match' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _WHERE, globals())
 
 
 __all__ = [

@@ -18,8 +18,9 @@ the CLI takes, with every problem named by file, row, column and reason.
 [('r1', 1, 1), ('r2', 2, 1)]
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from feidi._lazy import lazy_names
 
 # Names are imported when first used (PEP 562): the `feidi` CLI registers `feidi schedule`
 # through this package, and OR-Tools (~0.6 s to import) must not slow `feidi evaluate`.
@@ -66,12 +67,7 @@ if TYPE_CHECKING:
     from feidi.schedule._tables import assign_tables
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(import_module(f"feidi.schedule.{_WHERE[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'feidi.schedule' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _WHERE, globals())
 
 
 __all__ = [
