@@ -301,7 +301,7 @@ FIRMS_CSV = """统一社会信用代码,企业名称,行业代码,主导产品,�
 """
 
 
-def test_chains_cli_input_first_writes_nodes_mountings_gaps(tmp_path: Path) -> None:
+def test_chains_cli_input_first_writes_nodes_mountings_gaps(tmp_path: Path, monkeypatch) -> None:
     firms = tmp_path / "firms.csv"
     firms.write_text(FIRMS_CSV, "utf-8")
     out = tmp_path / "out"
@@ -333,7 +333,12 @@ def test_chains_cli_input_first_writes_nodes_mountings_gaps(tmp_path: Path) -> N
     sheets = pl.read_excel(book, sheet_id=0)
     assert list(sheets) == ["环节强度 nodes", "挂接 mountings", "缺口 gaps", "候选 candidates"]
     assert sheets["缺口 gaps"].height == pl.read_csv(out / "gaps.csv").height
-    # the other sub-commands still answer
+    # the other sub-commands still answer (a wide console: Rich fixes its width when made)
+    from rich.console import Console
+
+    import feidi.chains.cli as chains_cli
+
+    monkeypatch.setattr(chains_cli, "console", Console(width=250))
     shown = runner.invoke(app, ["chains", "show", "new_energy"], env={"COLUMNS": "250"})
     assert shown.exit_code == 0 and "battery_packs" in shown.output
     mounted = runner.invoke(app, ["chains", "mount", str(firms), "-o", str(tmp_path / "m.csv")])
