@@ -197,3 +197,12 @@ def test_a_profile_is_mounted_at_submission_and_its_mounts_feed_the_ranking(
     best = run.results[0]
     assert best["demand_id"] == f"firm:{battery_firm.pk}"
     assert "chain" in {r["kind"] for r in best["reasons"]}
+
+
+def test_the_portal_shows_the_firm_its_place_on_the_chains_read_only(battery_firm):
+    own = make_user("own", Role.ENTERPRISE, enterprise=battery_firm)
+    html = _client(own).get(reverse("portal:home")).content.decode()
+    assert node_words("auto_parts/ev_systems")[0] in html
+    assert "关键词：电池包、电池管理系统" in html
+    assert reverse("chains:firm_correct", args=[battery_firm.ref]) not in html  # no forms
+    assert "不属于该环节" not in html

@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from feidi_web.chains.selectors import enterprise_mounts_view
+from feidi_web.chains.services import PRODUCTS_FIELD, refresh_enterprise_mounts
 from feidi_web.common.display import industry_text
 from feidi_web.common.http import AuthedRequest
 from feidi_web.portal import selectors, services
@@ -45,6 +47,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         # the results panel, and the form again out of band (its errors, its year columns)
         return render(request, "portal/_whatif_response.html", context)
     years, figure_table = selectors.figure_table(enterprise)
+    refresh_enterprise_mounts([enterprise])  # its place on the chains, read only here
     context.update(
         {
             "stored": stored,
@@ -52,6 +55,9 @@ def home(request: AuthedRequest) -> HttpResponse:
             "figure_table": figure_table,
             "grants": selectors.title_rows(enterprise),
             "industry": industry_text(enterprise.industry_code) if enterprise.industry_code else "",
+            "chains": enterprise_mounts_view(enterprise),
+            "can_correct": False,
+            "subject_products": enterprise.profile.get(PRODUCTS_FIELD) or "",
         }
     )
     return render(request, "portal/home.html", context)
