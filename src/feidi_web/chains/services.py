@@ -47,7 +47,13 @@ from feidi_web.chains.permissions import (
     require_corrector_in,
     require_corrector_of_enterprise,
 )
-from feidi_web.common.audit import VIA_FORM, AuditAction, audit_entry, party_subject
+from feidi_web.common.audit import (
+    VIA_FORM,
+    AuditAction,
+    audit_entry,
+    party_subject,
+    profile_subject,
+)
 from feidi_web.enterprises.models import Enterprise
 
 log = logging.getLogger(__name__)
@@ -241,7 +247,7 @@ def mount_correct(
     else:
         require_corrector_in(actor, profile.jurisdiction_code)
         subject = profile_subject_of(profile)
-        audit_subject = f"profile:{profile.pk}"
+        audit_subject = profile_subject(profile.pk)
     if action not in ACTIONS:
         raise ValidationError(_("Choose confirm, not on this node, or add."))
     try:
@@ -252,8 +258,12 @@ def mount_correct(
     if len(note) > NOTE_MAX:
         raise ValidationError(_("The reason is longer than %(n)d characters.") % {"n": NOTE_MAX})
     with transaction.atomic():
-        _refresh([subject])  # the Mounting row exists before the correction hangs on it
-        mounting = Mounting.objects.select_for_update().get(**{f"{subject.field}_id": subject.pk})
+        # the row the correction hangs on (an empty digest: mounted below, whatever it held)
+        found, _created = Mounting.objects.get_or_create(
+            **{f"{subject.field}_id": subject.pk},
+            defaults={"jurisdiction_code": subject.jurisdiction, "inputs_digest": ""},
+        )
+        mounting = Mounting.objects.select_for_update().get(pk=found.pk)
         MountCorrection.objects.create(
             mounting=mounting, node=node, action=CorrectionAction(action), note=note, by=actor
         )

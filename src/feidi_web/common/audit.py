@@ -65,6 +65,11 @@ def project_subject(project_id: int) -> str:
     return f"project:{project_id}"
 
 
+def profile_subject(profile_id: int) -> str:
+    """A matchmaking profile's entries (its review, renewal, chain corrections)."""
+    return f"profile:{profile_id}"
+
+
 def audit_entry(
     *,
     actor: Any,

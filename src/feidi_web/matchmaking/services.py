@@ -33,7 +33,7 @@ from feidi_web.chains.services import (
     refresh_enterprise_mounts,
     refresh_profile_mounts,
 )
-from feidi_web.common.audit import VIA_FORM, AuditAction, audit_entry
+from feidi_web.common.audit import VIA_FORM, AuditAction, audit_entry, profile_subject
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import enterprise_scope
@@ -64,10 +64,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SIMILAR_AT = 0.6
 #: Stages from which a pairing cannot be declined any more.
 _SETTLED = (MatchStage.LANDED, MatchStage.DECLINED)
-
-
-def profile_subject(profile_id: int) -> str:
-    return f"profile:{profile_id}"
 
 
 def match_subject(match_id: int) -> str:
