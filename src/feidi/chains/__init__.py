@@ -27,6 +27,7 @@ from feidi.chains._frames import (
     MOUNT_COLUMNS,
     apply_corrections_frame,
     mount_frame,
+    mount_of_row,
     mounts_from_frame,
 )
 from feidi.chains._gaps import GAP_TYPES, chain_gaps, gap_candidates
@@ -100,6 +101,7 @@ __all__ = [
     "load_chains",
     "mount",
     "mount_frame",
+    "mount_of_row",
     "mounts_from_frame",
     "node_ref",
     "node_strength",

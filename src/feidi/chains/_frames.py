@@ -29,6 +29,7 @@ __all__ = [
     "MOUNT_COLUMNS",
     "apply_corrections_frame",
     "mount_frame",
+    "mount_of_row",
     "mounts_from_frame",
 ]
 

@@ -116,6 +116,11 @@ class User(AbstractUser):
         """May register a party by hand (and add its credit code later)."""
         return self.role in PARTY_REGISTRAR_ROLES
 
+    @property
+    def display_name(self) -> str:
+        """How pages name this person: their name, else their user name."""
+        return self.get_full_name() or self.get_username()
+
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

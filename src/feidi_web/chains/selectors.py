@@ -9,13 +9,10 @@ from typing import Any
 
 from feidi.chains import (
     POSITIONS,
-    CodeMatch,
-    Correction,
-    Evidence,
     Mount,
-    Status,
     evidence_words,
     load_chains,
+    mount_of_row,
     node_words,
 )
 from feidi_web.chains.models import ChainMount, CorrectionAction, MountCorrection, Mounting
@@ -59,32 +56,18 @@ def _where(node: str) -> str:
 
 
 def _as_core(m: ChainMount) -> Mount:
-    ev = m.evidence or {}
-    code = (
-        CodeMatch(ev["code"], ev["node_code"], ev["code_level"], ev["code_shared"])
-        if ev.get("code")
-        else None
+    """A stored mount as the core's (its evidence is stored with the long frame's keys)."""
+    c = m.correction
+    return mount_of_row(
+        {
+            **m.evidence,
+            "node": m.node,
+            "confidence": m.confidence,
+            "status": m.status,
+            "corrected_by": c.by.display_name if c else None,
+            "correction_note": c.note if c else None,
+        }
     )
-    correction = (
-        Correction(
-            m.node,
-            "confirm" if m.status == "confirmed" else "add",
-            _person(m.correction.by) if m.correction else "",
-            m.correction.note if m.correction else "",
-        )
-        if m.status != "auto"
-        else None
-    )
-    status: Status = "confirmed" if m.status == "confirmed" else "added"
-    if m.status == "auto":
-        status = "auto"
-    return Mount(
-        m.node, m.confidence, Evidence(code, tuple(ev.get("keywords") or ())), status, correction
-    )
-
-
-def _person(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def enterprise_mounts_view(enterprise: Any) -> MountsView:
@@ -115,7 +98,7 @@ def mounts_view(mounting: Mounting | None) -> MountsView:
     for c in MountCorrection.objects.filter(mounting=mounting).select_related("by"):
         latest[c.node] = c  # ordered oldest first: the last one holds
     rejected = [
-        RejectedRow(c.node, _where(c.node), _person(c.by), c.note, c.created_at)
+        RejectedRow(c.node, _where(c.node), c.by.display_name, c.note, c.created_at)
         for c in latest.values()
         if c.action == CorrectionAction.REJECT
     ]

@@ -171,7 +171,7 @@ def _refresh(subjects: Sequence[Subject], *, force: frozenset[int] = frozenset()
                         "id": [index[c.mounting_id] for c in corrections],
                         "node": [c.node for c in corrections],
                         "action": [c.action for c in corrections],
-                        "by": [_person(c.by) for c in corrections],
+                        "by": [c.by.display_name for c in corrections],
                         "note": [c.note for c in corrections],
                     },
                     schema={
@@ -220,10 +220,6 @@ def _mount_row(mounting: Mounting, row: dict[str, Any], holding: dict[Any, int])
             holding.get((mounting.pk, row["node"])) if row["status"] != MountStatus.AUTO else None
         ),
     )
-
-
-def _person(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def mount_correct(

@@ -254,9 +254,7 @@ def _locked(event: Event, seen_version: int | None = None) -> Event:
                 "status": locked.status,
                 **{f: _jsonable(getattr(locked, f)) for f in EDITABLE},
             },
-            changed_by=(last.actor.get_full_name() or last.actor.get_username())
-            if last and last.actor
-            else None,
+            changed_by=last.actor.display_name if last and last.actor else None,
             changed_at=last.at if last else None,
         )
     return locked

@@ -60,7 +60,7 @@ PAGE_SIZE = 50
 
 
 def _who(user: Any) -> str:
-    return (user.get_full_name() or user.username) if user else "—"
+    return user.display_name if user else "—"
 
 
 # --- the list and a new event ------------------------------------------------------------------

@@ -48,7 +48,7 @@ def _totals_row(label: str, t: Totals) -> dict[str, Any]:
 def _breakdown(f: Funnel) -> dict[str, list[dict[str, Any]]]:
     lang = core_lang()
     owners = {
-        str(u.pk): u.get_full_name() or u.username
+        str(u.pk): u.display_name
         for u in User.objects.filter(pk__in=[int(k) for k in f.by.get("owner", {}) if k])
     }
 

@@ -64,7 +64,7 @@ class ProjectForm(forms.Form):
             Stage, [Stage.LEAD, Stage.CONTACTED, Stage.NEGOTIATING, Stage.SIGNED]
         )
         cast(forms.ChoiceField, self.fields["owner"]).choices = [
-            (u.pk, u.get_full_name() or u.username) for u in owners
+            (u.pk, u.display_name) for u in owners
         ]
 
 
@@ -88,7 +88,7 @@ class ProjectEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["source"]).choices = _choices(Source, sources)
         cast(forms.ChoiceField, self.fields["owner"]).choices = [
-            (u.pk, u.get_full_name() or u.username) for u in owners
+            (u.pk, u.display_name) for u in owners
         ]
 
 

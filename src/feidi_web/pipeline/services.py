@@ -284,9 +284,7 @@ def _locked(project: Project, seen_version: int) -> Project:
                 **{f: _jsonable(getattr(locked, f)) for f in EDITABLE if f != "owner"},
                 "owner": locked.owner_id,
             },
-            changed_by=(last.actor.get_full_name() or last.actor.get_username())
-            if last and last.actor
-            else None,
+            changed_by=last.actor.display_name if last and last.actor else None,
             changed_at=last.at if last else None,
         )
     return locked
@@ -438,7 +436,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, User):
-        return value.get_full_name() or value.get_username()
+        return value.display_name
     return value
 
 

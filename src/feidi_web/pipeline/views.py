@@ -75,7 +75,7 @@ def _row(p: Project) -> dict[str, Any]:
         "stage": stage_text(p.stage),
         "source": source_text(p.source),
         "kind": kind_text(p.counterpart.kind),
-        "owner": p.owner.get_full_name() or p.owner.username,
+        "owner": p.owner.display_name,
         "stale": p.stage in {s.value for s in ORDER[:-1]}
         and p.touched_at < selectors.stale_before(),
     }
@@ -180,9 +180,7 @@ def _history(project: Project) -> list[dict[str, Any]]:
                 "at": change.at,
                 "from": stage_text(change.from_stage),
                 "to": stage_text(change.stage),
-                "who": (change.actor.get_full_name() or change.actor.username)
-                if change.actor
-                else "—",
+                "who": change.actor.display_name if change.actor else "—",
                 "note": change.note,
             }
         )
@@ -196,7 +194,7 @@ def _audit(project: Project) -> list[dict[str, Any]]:
     return [
         {
             "at": e.at,
-            "who": (e.actor.get_full_name() or e.actor.username) if e.actor else "—",
+            "who": e.actor.display_name if e.actor else "—",
             "what": action_text(e.action),
             "via": via_text(e.via),
         }

@@ -213,7 +213,7 @@ def _cells(r: PoolRow) -> list[object]:
 def _generated_text(user: User, now: datetime) -> str:
     return _("Generated %(when)s by %(who)s") % {
         "when": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
-        "who": user.get_full_name() or user.username,
+        "who": user.display_name,
     }
 
 
