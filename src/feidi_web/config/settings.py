@@ -60,8 +60,10 @@ INSTALLED_APPS = [
     "feidi_web.registry",
     "feidi_web.pipeline",
     "feidi_web.chains",
+    "feidi_web.opportunities",
     "feidi_web.matchmaking",
     "feidi_web.events",
+    "feidi_web.cultivation",
     "feidi_web.demo",
     "feidi_web.api",
 ]

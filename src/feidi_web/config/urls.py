@@ -20,6 +20,8 @@ urlpatterns = [
     path("portal/", include("feidi_web.portal.urls")),
     path("pipeline/", include("feidi_web.pipeline.urls")),
     path("chains/", include("feidi_web.chains.urls")),
+    path("opportunities/", include("feidi_web.opportunities.urls")),
+    path("cultivation/", include("feidi_web.cultivation.urls")),
     path("matchmaking/", include("feidi_web.matchmaking.urls")),
     path("events/", include("feidi_web.events.urls")),
     path("api/", api.urls),
