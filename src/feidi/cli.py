@@ -36,6 +36,7 @@ from feidi._console import show_report as _show_report
 from feidi.chains.cli import chains_app
 from feidi.complexity.cli import complexity_cmd
 from feidi.dates import as_of_problem
+from feidi.diagnosis.cli import diagnose_cmd
 from feidi.io import (
     InputError,
     InputReport,
@@ -76,6 +77,7 @@ app.add_typer(chains_app, name="chains")
 app.command("schedule")(schedule_cmd)
 app.command("match")(match_cmd)
 app.command("complexity")(complexity_cmd)
+app.command("diagnose")(diagnose_cmd)
 
 
 # --- shared options -------------------------------------------------------------------------

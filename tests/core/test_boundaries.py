@@ -22,3 +22,15 @@ def test_the_cli_starts_without_the_matchers_the_schedulers_or_the_segmenters_im
     code = f"import sys, feidi.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_diagnosis_names_load_without_the_chains_segmenter_or_the_catalogue() -> None:
+    """`feidi diagnose` is registered through feidi.diagnosis, and the web reads its TYPES and
+    FLAGS at import: neither pays for jieba, the catalogue or the diagnosis itself."""
+    code = (
+        "import sys, feidi.cli, feidi.diagnosis; from feidi.diagnosis import TYPES, FLAGS; "
+        "print(sorted(m for m in ('jieba', 'feidi.diagnosis._diagnose', "
+        "'feidi.diagnosis._catalogue') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

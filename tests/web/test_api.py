@@ -41,6 +41,16 @@ PATHS = {
     ("post", "/api/matchmaking/profiles"),
     ("get", "/api/matchmaking/profiles/{profile_id}"),
     ("post", "/api/matchmaking/profiles/{profile_id}/recommendations"),
+    ("get", "/api/opportunities"),
+    ("get", "/api/chains"),
+    ("get", "/api/chains/gaps"),
+    ("get", "/api/chains/{chain_id}"),
+    ("get", "/api/diagnoses"),
+    ("get", "/api/diagnoses/{credit_code}"),
+    ("get", "/api/cases"),
+    ("post", "/api/cases"),
+    ("get", "/api/cases/{case_id}"),
+    ("post", "/api/cases/{case_id}/move"),
 }
 
 
@@ -90,7 +100,14 @@ def test_every_operation_requires_authentication(client, city):
     code = city[0].credit_code
     for method, path in PATHS:
         url = path.format(
-            credit_code=code, year=2025, run_id=1, import_id=1, project_id=1, profile_id=1
+            credit_code=code,
+            year=2025,
+            run_id=1,
+            import_id=1,
+            project_id=1,
+            profile_id=1,
+            chain_id="new_energy",
+            case_id=1,
         )
         r = getattr(client, method)(url)
         assert r.status_code == 401, (method, url)

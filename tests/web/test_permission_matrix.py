@@ -33,6 +33,8 @@ from tests.web.conftest import AS_OF, make_user
 from feidi.reference import make_credit_code
 from feidi_web.accounts.models import ApiToken, Role, User
 from feidi_web.api.api import api
+from feidi_web.cultivation.models import ServiceCase
+from feidi_web.cultivation.services import case_open
 from feidi_web.enterprises.models import DataImport, Enterprise
 from feidi_web.enterprises.services import import_check, import_commit, party_register
 from feidi_web.evaluations.models import EvaluationRun
@@ -75,6 +77,10 @@ PIPELINE_A = {"admin", "staff_a", "operator_a", "officer_a"}
 MATCHMAKING = PIPELINE | {"firm_a", "firm_b"}
 #: county B's staff and firm do not learn that county A's objects exist
 B_HIDDEN = {"staff_b": HIDDEN, "firm_b": HIDDEN}
+#: cultivation of county A's local firm: firm users are refused before any lookup
+FIRMS_403 = {"firm_a": FORBIDDEN, "firm_b": FORBIDDEN}
+CULTIVATION_READ = {"admin", "staff_a", "officer_a"}
+CULTIVATION_WRITE = only({"admin", "staff_a"}, others=HIDDEN, officer_a=FORBIDDEN, **FIRMS_403)
 
 #: page URL name → method → role → answer. Every page is asked with GET and with POST.
 PAGES: dict[str, dict[str, dict[str, str]]] = {
@@ -120,6 +126,11 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
         "GET": NO_POST,
         "POST": only({"admin", "staff_a", "officer_a"}, others=HIDDEN, firm_a=FORBIDDEN),
     },
+    # the chains of one's own scope (strength, gaps, candidates): government roles only
+    "chains:list": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "chains:detail": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "chains:node": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "chains:export": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "enterprises:year_edit": {
         "GET": only({"admin", "staff_a"}, staff_b=HIDDEN),
         "POST": only({"admin", "staff_a"}, staff_b=HIDDEN),
@@ -144,7 +155,31 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "pool:pool": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "pool:export_xlsx": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "pool:export_pdf": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    # a county's industry opportunities: government roles, over the local firms they see
+    "opportunities:list": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "opportunities:export": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    # cultivation: government roles read the diagnoses and cases of the firms they see; staff
+    # and administrators refer, move and review (officers read only; the enclave operator
+    # does not see county A's local firm); firm users see neither
+    "cultivation:list": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "cultivation:export": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "cultivation:cases": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "cultivation:services": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "cultivation:report_pdf": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "cultivation:report_xlsx": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "cultivation:firm": {
+        "GET": only(CULTIVATION_READ, others=HIDDEN, **FIRMS_403),
+        "POST": NO_POST,
+    },
+    "cultivation:case": {
+        "GET": only(CULTIVATION_READ, others=HIDDEN, **FIRMS_403),
+        "POST": NO_POST,
+    },
+    "cultivation:review": {"GET": NO_POST, "POST": CULTIVATION_WRITE},
+    "cultivation:refer": {"GET": NO_POST, "POST": CULTIVATION_WRITE},
+    "cultivation:case_move": {"GET": NO_POST, "POST": CULTIVATION_WRITE},
     "dashboards:cockpit": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "dashboards:chains": {"GET": only(GOVERNMENT), "POST": NO_POST},
     "portal:home": {"GET": only({"firm_a", "firm_b"}), "POST": only({"firm_a", "firm_b"})},
     "matchmaking:list": {"GET": only(MATCHMAKING), "POST": NO_POST},
     "matchmaking:new": {"GET": only(MATCHMAKING), "POST": only(MATCHMAKING)},
@@ -249,10 +284,20 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("project_detail", "GET"): only(PIPELINE_A, staff_b=HIDDEN),
     ("project_move_post", "POST"): only(PIPELINE_A, staff_b=HIDDEN),
     ("funnel_get", "GET"): only(PIPELINE),
+    ("opportunities_get", "GET"): only(GOVERNMENT),
     ("profile_list", "GET"): only(MATCHMAKING),
     ("profile_detail", "GET"): only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
     ("profile_post", "POST"): only(MATCHMAKING),
     ("recommendations_run", "POST"): only(PIPELINE_A, staff_b=HIDDEN),
+    ("diagnosis_list", "GET"): only(GOVERNMENT),
+    ("diagnosis_detail", "GET"): only(CULTIVATION_READ, others=HIDDEN, **FIRMS_403),
+    ("case_list", "GET"): only(GOVERNMENT),
+    ("case_detail", "GET"): only(CULTIVATION_READ, others=HIDDEN, **FIRMS_403),
+    ("case_post", "POST"): CULTIVATION_WRITE,
+    ("case_move_post", "POST"): CULTIVATION_WRITE,
+    ("chain_list", "GET"): only(GOVERNMENT),
+    ("chain_gap_list", "GET"): only(GOVERNMENT),
+    ("chain_detail", "GET"): only(GOVERNMENT),
 }
 
 #: Patterns that are not pages of the platform: Django's admin (its own staff-only
@@ -279,6 +324,7 @@ class World:
     event: Event
     registration: Registration
     asked: MeetingRequest
+    case: ServiceCase
 
 
 def _csv(text: str) -> SimpleUploadedFile:
@@ -378,6 +424,8 @@ def world(city, admin_user, staff_user, operator_user) -> World:
     asked = ev.meeting_request_create(
         actor=users["officer_a"], requester=startup, invitee=registration, priority=4
     )
+    # cultivation: firm A referred to a service by its county's staff
+    case = case_open(actor=staff_user, enterprise=firm, service="consulting_days")
     keys = {}
     for role, user in users.items():
         keys[role] = ApiToken.new_key()
@@ -396,6 +444,7 @@ def world(city, admin_user, staff_user, operator_user) -> World:
         event=event,
         registration=registration,
         asked=asked,
+        case=case,
     )
 
 
@@ -434,7 +483,10 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "pool:pool": "/pool/",
         "pool:export_xlsx": "/pool/export.xlsx",
         "pool:export_pdf": "/pool/export.pdf",
+        "opportunities:list": "/opportunities/",
+        "opportunities:export": "/opportunities/export.xlsx",
         "dashboards:cockpit": "/cockpit/",
+        "dashboards:chains": "/cockpit/chains/",
         "portal:home": "/portal/",
         "matchmaking:list": "/matchmaking/",
         "matchmaking:new": "/matchmaking/new/",
@@ -444,6 +496,21 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "matchmaking:recommend": f"/matchmaking/{world.request.pk}/recommend/",
         "matchmaking:chain_correct": f"/matchmaking/{world.request.pk}/chains/",
         "chains:firm_correct": f"/chains/firms/{code}/correct/",
+        "chains:list": "/chains/",
+        "chains:detail": "/chains/new_energy/",
+        "chains:node": "/chains/new_energy/battery_packs/",
+        "chains:export": "/chains/export.xlsx",
+        "cultivation:list": "/cultivation/",
+        "cultivation:export": "/cultivation/export.xlsx",
+        "cultivation:cases": "/cultivation/cases/",
+        "cultivation:services": "/cultivation/services/",
+        "cultivation:report_pdf": "/cultivation/report.pdf",
+        "cultivation:report_xlsx": "/cultivation/report.xlsx",
+        "cultivation:firm": f"/cultivation/firms/{code}/",
+        "cultivation:review": f"/cultivation/firms/{code}/review/",
+        "cultivation:refer": f"/cultivation/firms/{code}/refer/",
+        "cultivation:case": f"/cultivation/cases/{world.case.pk}/",
+        "cultivation:case_move": f"/cultivation/cases/{world.case.pk}/move/",
         "matchmaking:propose": f"/matchmaking/{world.request.pk}/propose/",
         "matchmaking:pairing": f"/matchmaking/pairings/{world.match.pk}/",
         "matchmaking:answer": f"/matchmaking/pairings/{world.match.pk}/answer/",
@@ -499,6 +566,13 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         data = {"credit_code": make_credit_code("91320581MA9999999")}
     elif name in ("chains:firm_correct", "matchmaking:chain_correct") and method == "POST":
         data = {"node": "auto_parts/ev_systems", "action": "add", "note": "走访核实"}
+    elif name == "cultivation:review" and method == "POST":
+        data = {"staff_type": "middle", "reason": "走访核实"}
+    elif name == "cultivation:refer" and method == "POST":
+        data = {"service": "talent_pool"}  # a second referral is refused as input (422)
+    elif name == "cultivation:case_move" and method == "POST":
+        world.case.refresh_from_db()
+        data = {"version": world.case.version, "to": "cancelled", "note": "企业暂缓"}
     elif name == "matchmaking:propose" and method == "POST":
         data = {"candidate": f"profile:{world.offer.pk}"}
     elif name == "matchmaking:answer" and method == "POST":
@@ -575,6 +649,7 @@ def _api_request(op: str, world: World) -> tuple[str, dict, dict]:
             {"HTTP_IF_MATCH": f'"{Project.objects.get(pk=world.project.pk).version}"'},
         ),
         "funnel_get": ("/api/pipeline/funnel", {}, {}),
+        "opportunities_get": ("/api/opportunities", {}, {}),
         "profile_list": ("/api/matchmaking/profiles", {}, {}),
         "profile_detail": (f"/api/matchmaking/profiles/{world.request.pk}", {}, {}),
         "profile_post": (
@@ -587,6 +662,19 @@ def _api_request(op: str, world: World) -> tuple[str, dict, dict]:
             {},
             {},
         ),
+        "diagnosis_list": ("/api/diagnoses", {}, {}),
+        "diagnosis_detail": (f"/api/diagnoses/{code}", {}, {}),
+        "case_list": ("/api/cases", {}, {}),
+        "case_detail": (f"/api/cases/{world.case.pk}", {}, {}),
+        "case_post": ("/api/cases", {"credit_code": code, "service": "capital_forum"}, {}),
+        "case_move_post": (
+            f"/api/cases/{world.case.pk}/move",
+            {"to": "cancelled", "note": "企业暂缓"},
+            {"HTTP_IF_MATCH": f'"{ServiceCase.objects.get(pk=world.case.pk).version}"'},
+        ),
+        "chain_list": ("/api/chains", {}, {}),
+        "chain_gap_list": ("/api/chains/gaps", {}, {}),
+        "chain_detail": ("/api/chains/new_energy", {}, {}),
     }[op]
 
 

@@ -28,6 +28,14 @@ from feidi.demo._enclave import (
     demo_request,
     demo_request_for,
 )
+from feidi.demo._panel import (
+    PANEL_LABEL,
+    PANEL_PROVINCE,
+    PANEL_SEED,
+    PANEL_YEAR,
+    panel_products,
+    reference_panel,
+)
 from feidi.demo._params import (
     CITY_NAME,
     ENCLAVE_REGION,
@@ -56,6 +64,10 @@ __all__ = [
     "LOCAL_REGION",
     "MISSING_CANDIDATES",
     "MISSING_SHARE",
+    "PANEL_LABEL",
+    "PANEL_PROVINCE",
+    "PANEL_SEED",
+    "PANEL_YEAR",
     "SYNTHETIC_LABEL",
     "THRESHOLD_SHARE",
     "TOWNS",
@@ -73,6 +85,8 @@ __all__ = [
     "generate_demo_city",
     "generate_firms",
     "make_credit_codes",
+    "panel_products",
+    "reference_panel",
     "write_demo_inputs",
 ]
 

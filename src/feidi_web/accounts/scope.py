@@ -6,6 +6,11 @@ What that means for firms (``enterprise_scope``) is the registry's policy and li
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from feidi.reference import division
+from feidi_web.accounts.models import Role, User
+
 
 def division_prefix(code: str) -> str:
     """The prefix a six-digit division code covers: 320581 → 320581, 320500 → 3205, 320000 → 32.
@@ -18,3 +23,14 @@ def division_prefix(code: str) -> str:
     if code.endswith("00"):
         return code[:4]
     return code
+
+
+def scope_text(user: User) -> str:
+    """Whose firms a report covers, named by the user's division (reports and exports)."""
+    if user.role == Role.ADMIN:
+        return _("all divisions")
+    found = division(user.division_code) if user.division_code else None
+    where = f"{user.division_code} {found.name}" if found else user.division_code
+    if user.role == Role.ENCLAVE_OPERATOR:
+        return _("enclave firms of %(division)s") % {"division": where}
+    return str(where)

@@ -9,7 +9,15 @@ scope and permissions are the services' (see ``api.errors`` for how refusals are
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from feidi_web.api import enterprises, evaluations, imports, matchmaking, pipeline
+from feidi_web.api import (
+    chains,
+    cultivation,
+    enterprises,
+    evaluations,
+    imports,
+    matchmaking,
+    pipeline,
+)
 from feidi_web.api.auth import api_token_auth, session_auth
 from feidi_web.api.errors import install_error_handlers
 
@@ -42,3 +50,6 @@ api.add_router("/evaluations", evaluations.router)
 api.add_router("/imports", imports.router)
 api.add_router("/pipeline", pipeline.router)
 api.add_router("/matchmaking", matchmaking.router)
+api.add_router("/opportunities", "feidi_web.api.opportunities.router")
+api.add_router("/chains", chains.router)
+api.add_router("", cultivation.router)  # /diagnoses, /cases

@@ -49,6 +49,9 @@ class AuditAction(models.TextChoices):
     SCHEDULE_MAKE = "schedule.make", _("Meeting schedule made")
     SCHEDULE_REMAKE = "schedule.remake", _("Meetings rescheduled")
     CHAIN_CORRECT = "chain.correct", _("Chain position corrected")
+    TYPE_REVIEW = "diagnosis.review", _("Diagnosis reviewed by staff")
+    CASE_OPEN = "case.open", _("Referred to a service")
+    CASE_MOVE = "case.move", _("Service case status changed")
 
 
 def party_subject(party_id: int) -> str:
@@ -68,6 +71,11 @@ def project_subject(project_id: int) -> str:
 def profile_subject(profile_id: int) -> str:
     """A matchmaking profile's entries (its review, renewal, chain corrections)."""
     return f"profile:{profile_id}"
+
+
+def case_subject(case_id: int) -> str:
+    """A service case's entries (its referral and moves)."""
+    return f"case:{case_id}"
 
 
 def audit_entry(

@@ -17,6 +17,9 @@ from django.views.decorators.http import require_GET
 
 from feidi.rules import available_rulebooks
 from feidi_web.accounts.models import PIPELINE_ROLES
+from feidi_web.chains.permissions import require_chain_viewer
+from feidi_web.chains.selectors import chain_figures
+from feidi_web.chains.wording import chain_summaries
 from feidi_web.common.http import AuthedRequest
 from feidi_web.dashboards.selectors import Cockpit, cockpit_for_user
 from feidi_web.enterprises.permissions import require_staff_role
@@ -58,6 +61,21 @@ def cockpit(request: AuthedRequest) -> HttpResponse:
             "charts": _charts(data),
         }
     return render(request, "dashboards/cockpit.html", context)
+
+
+@login_required
+@require_GET
+def cockpit_chains(request: AuthedRequest) -> HttpResponse:
+    """The cockpit's "chains and gaps" section, fetched once the cockpit is shown (htmx): the
+    chains are computed live from the whole registry in scope, the rest of the cockpit is read
+    from a run's stored aggregates, and it should not wait for them."""
+    require_chain_viewer(request.user)
+    figures = chain_figures(request.user)
+    chains = sorted(
+        chain_summaries(figures, top_gaps=2),
+        key=lambda c: (-c.held_share, -c.firms, c.name),
+    )
+    return render(request, "dashboards/_chains.html", {"chains": chains, "figures": figures})
 
 
 def _pipeline(request: AuthedRequest) -> dict[str, Any] | None:

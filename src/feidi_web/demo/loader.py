@@ -31,6 +31,10 @@ from feidi_web.chains.services import (
     refresh_enterprise_mounts,
     refresh_profile_mounts,
 )
+from feidi_web.cultivation.diagnosing import diagnosis_of
+from feidi_web.cultivation.models import ServiceCase
+from feidi_web.cultivation.permissions import firms_for as cultivation_firms
+from feidi_web.cultivation.services import case_move, case_open, type_review_add
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.services import import_check, import_commit, party_register
 from feidi_web.evaluations.models import EvaluationRun, RunStatus
@@ -138,6 +142,7 @@ def load_demo(
     load_matchmaking(say=say)
     load_events(say=say)
     load_chain_mounts(say=say)
+    load_cultivation(say=say)
     return accounts
 
 
@@ -162,6 +167,91 @@ def load_chain_mounts(*, say: Callable[[str], None] = print) -> int:
                 action="confirm",
                 note="走访核实：主导产品与该环节一致",
             )
+    return n
+
+
+#: Cases the demo refers per service at most (the firms the service suits best), when they
+#: were referred, and what became of them.
+DEMO_CASES_PER_SERVICE = 8
+DEMO_REFERRED_ON = tuple(date(2025, month, 3) for month in (2, 3, 4, 5, 6))
+DEMO_OUTCOME_NOTES = (
+    "服务完成，企业反馈良好",
+    "完成对接，已形成合作意向",
+    "服务按计划结束，后续由园区跟进",
+)
+
+
+@transaction.atomic  # all or nothing: a second run after a failure starts again
+def load_cultivation(*, say: Callable[[str], None] = print) -> int:
+    """Refer the firms each service suits best (rank 1 in the diagnosis of the day) as county
+    staff would over the first half of 2025, and move the cases on: most were served by the
+    end of 2025, some are still in service, a few cancelled — so the outcome report compares
+    2024 with 2025 for served and comparable firms. Two staff reviews of a diagnosis. A
+    registry that has cases is left as it is. Returns the number of cases."""
+    if ServiceCase.objects.exists():
+        return 0
+    say("Referring firms to services (diagnosis and services)…")
+    staff = User.objects.get(username="staff")
+    firms = cultivation_firms(staff)
+    rng = np.random.default_rng(2025_13)
+    d = diagnosis_of(firms, as_of=DEMO_REFERRED_ON[0])
+    best = d.recommendations.filter(d.recommendations["rank"] == 1).sort("credit_code")
+    by_code = {e.credit_code: e for e in firms.filter(credit_code__in=best["credit_code"])}
+    n = 0
+    for service in best["service"].unique().sort():
+        codes = best.filter(best["service"] == service)["credit_code"].to_list()
+        for code in rng.permutation(codes)[:DEMO_CASES_PER_SERVICE]:
+            firm = by_code.get(str(code))
+            if firm is None or firm.enclave:
+                continue
+            opened = DEMO_REFERRED_ON[int(rng.integers(len(DEMO_REFERRED_ON)))]
+            case = case_open(
+                actor=staff,
+                enterprise=firm,
+                service=str(service),
+                note="诊断推荐，企业同意参加",
+                at=_aware(datetime.combine(opened, datetime.min.time()) + timedelta(hours=10)),
+            )
+            n += 1
+            fate = rng.random()
+            if fate < 0.1:
+                continue  # still waiting for the service to start
+            if fate < 0.15:
+                case_move(
+                    actor=staff,
+                    case=case,
+                    to="cancelled",
+                    seen_version=case.version,
+                    note="企业经营调整，暂不参加",
+                    at=case.opened_at + timedelta(days=20),
+                )
+                continue
+            case = case_move(
+                actor=staff,
+                case=case,
+                to="in_service",
+                seen_version=case.version,
+                at=case.opened_at + timedelta(days=int(rng.integers(7, 40))),
+            )
+            if fate < 0.35:
+                continue  # in service now
+            case_move(
+                actor=staff,
+                case=case,
+                to="done",
+                seen_version=case.version,
+                note=DEMO_OUTCOME_NOTES[int(rng.integers(len(DEMO_OUTCOME_NOTES)))],
+                at=timezone.make_aware(datetime(2025, int(rng.integers(9, 13)), 15, 16)),  # noqa: DTZ001
+            )
+    laggards = d.types.filter(d.types["type"] == "laggard")["credit_code"].head(2).to_list()
+    reasons = ("走访发现已引进自动化产线并组建研发团队", "已与本地龙头企业建立稳定配套关系")
+    for code, reason in zip(laggards, reasons, strict=False):
+        type_review_add(
+            actor=staff,
+            enterprise=Enterprise.objects.get(credit_code=code),
+            staff_type="middle",
+            reason=reason,
+        )
     return n
 
 

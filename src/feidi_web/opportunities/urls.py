@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from feidi_web.opportunities import views
 
 app_name = "opportunities"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.opportunity_list, name="list"),
+    path("export.xlsx", views.export, name="export"),
+]

@@ -18,9 +18,10 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from feidi.reference import division, industry
+from feidi.reference import industry
 from feidi.rules import Explanation
-from feidi_web.accounts.models import Role, User
+from feidi_web.accounts.models import User
+from feidi_web.accounts.scope import scope_text
 from feidi_web.common.lang import core_lang
 from feidi_web.evaluations.models import EvaluationRecord
 from feidi_web.evaluations.wording import record_explanation
@@ -121,17 +122,6 @@ def describe_filters(pool: Pool) -> list[str]:
 
 def filters_text(pool: Pool) -> str:
     return "; ".join(describe_filters(pool)) or _("no filter")
-
-
-def scope_text(user: User) -> str:
-    """Whose firms the report covers, named by the user's division."""
-    if user.role == Role.ADMIN:
-        return _("all divisions")
-    found = division(user.division_code) if user.division_code else None
-    where = f"{user.division_code} {found.name}" if found else user.division_code
-    if user.role == Role.ENCLAVE_OPERATOR:
-        return _("enclave firms of %(division)s") % {"division": where}
-    return where
 
 
 def run_text(pool: Pool) -> str:

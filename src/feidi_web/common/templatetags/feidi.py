@@ -28,3 +28,12 @@ def get(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def signed(value: Any, digits: int = 0) -> str:
+    """A change with its sign: +12, −3.5 (— if unknown)."""
+    if value is None:
+        return "—"
+    text = number_text(abs(float(value)), digits)
+    return f"+{text}" if float(value) > 0 else (f"−{text}" if float(value) < 0 else text)
