@@ -7,8 +7,10 @@ Loads the demo city into a fresh data folder (``python -m feidi_web demo``: 3,30
 three times, about half a minute; ``--data-dir`` reuses a folder the demo already filled),
 serves it with ``runserver`` on a free local port, logs in as the demo's county staff through
 the login form and saves full-page PNGs at 1440×900 with Debian's headless Chromium:
-``{cockpit,firm,matchmaking,project,funnel}-{zh,en}.png``. The firm is the local firm closest to the 专精特新 pass mark
-among those that fail it, so its page shows a shortfall and a path to pass.
+``{cockpit,firm,matchmaking,project,funnel,chain,opportunities,diagnoses,diagnosis,case,services}-{zh,en}.png``,
+and the city cultivation report as ``docs/samples/cultivation-report-{zh,en}.{pdf,xlsx}``. The
+firm is the local firm closest to the 专精特新 pass mark among those that fail it, so its page
+shows a shortfall and a path to pass.
 
 A ``DATABASE_URL`` in the environment is ignored: the demo lives in SQLite in the data folder.
 """
@@ -100,6 +102,18 @@ def pick_pages() -> tuple[str, str, dict[str, str]]:
     if landed is not None:
         pages["project"] = f"/pipeline/{landed.pk}/"
     pages["funnel"] = "/pipeline/funnel/"
+    # issue 13: a chain's graph and gaps, the county's opportunities, the diagnoses, a firm's
+    # diagnosis (one with a finished service case), the case, and the services' outcomes
+    from feidi_web.cultivation.models import ServiceCase
+
+    pages["chain"] = "/chains/auto_parts/"
+    pages["opportunities"] = "/opportunities/"
+    pages["diagnoses"] = "/cultivation/"
+    done = ServiceCase.objects.filter(status="done").order_by("opened_at", "id").first()
+    if done is not None:
+        pages["diagnosis"] = f"/cultivation/firms/{done.enterprise.credit_code}/"
+        pages["case"] = f"/cultivation/cases/{done.pk}/"
+    pages["services"] = "/cultivation/services/"
     connections.close_all()
     return staff.username, staff.password, pages
 
@@ -152,6 +166,16 @@ def shoot(
                 print(f"  {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
             for e in errors:
                 print(f"  warning: a script on the page failed: {e}", file=sys.stderr)
+            # the city cultivation report as a leader receives it, in this language
+            for suffix in ("pdf", "xlsx"):
+                answer = page.request.get(f"/cultivation/report.{suffix}", timeout=120_000)
+                if answer.status != 200:
+                    raise SystemExit(f"/cultivation/report.{suffix} answered {answer.status}")
+                target = out.parent / "samples" / f"cultivation-report-{short}.{suffix}"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(answer.body())
+                saved.append(target)
+                print(f"  {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
             context.close()
         browser.close()
     return saved

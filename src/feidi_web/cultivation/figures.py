@@ -46,9 +46,13 @@ def snapshot(
         (y, f) for y, f in years if (after is None or y > after) and (until is None or y <= until)
     )
     year, figures = rows[-1] if rows else (None, {})
-    out: dict[str, Any] = {"year": year}
+    return {"year": year, **figures_of(figures), "tier": highest_tier(profile, on)}
+
+
+def figures_of(figures: Mapping[str, Any]) -> dict[str, float | None]:
+    """The baseline's figures of one stored fiscal year (None: not reported)."""
+    out: dict[str, float | None] = {}
     for name in FIGURES:
         value = figures.get(name)
         out[name] = float(value) if isinstance(value, int | float) else None
-    out["tier"] = highest_tier(profile, on)
     return out

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 #: The three types of the seed (落后分子 / 中间分子 / 先锋分子), ``feidi.diagnosis.TYPES``.
 TYPE_CHOICES = [
@@ -55,7 +56,7 @@ class TypeReview(models.Model):
 class CaseStatus(models.TextChoices):
     OPENED = "opened", _("Referred")
     IN_SERVICE = "in_service", _("In service")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("case status", "Done")
     CANCELLED = "cancelled", _("Cancelled")
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from feidi_web.cultivation.figures import snapshot, tier_rank
+from feidi_web.cultivation.figures import figures_of, highest_tier, snapshot, tier_rank
 from feidi_web.cultivation.models import CaseStatus, ServiceCase
 from feidi_web.enterprises.models import Enterprise, FiscalYear
 
@@ -135,9 +135,25 @@ def service_outcomes(
     firms = [f for f in firms if f.credit_code]
     years = _years_by_firm([f.pk for f in firms] + [c.enterprise_id for c in cases])
     by_year = {pk: dict(rows) for pk, rows in years.items()}
+    by_type: dict[str | None, list[Enterprise]] = defaultdict(list)
+    for f in firms:
+        by_type[types.get(str(f.credit_code)) or None].append(f)
     served_by: dict[str, set[int]] = defaultdict(set)
     for c in cases:
         served_by[c.service].add(c.enterprise_id)
+    # a firm's highest tier on a day, worked out once per firm and day (cases share days)
+    tiers: dict[tuple[int, date], str] = {}
+
+    def tier(f: Enterprise, day: date) -> str:
+        key = (f.pk, day)
+        if key not in tiers:
+            tiers[key] = highest_tier(f.profile, day)
+        return tiers[key]
+
+    def at(f: Enterprise, year: int, day: date) -> dict[str, Any]:
+        return {"year": year, **figures_of(by_year[f.pk][year]), "tier": tier(f, day)}
+
+    changes: dict[tuple[int, int, int, date], Change | None] = {}
     out: dict[str, ServiceOutcome] = {}
     served: dict[str, list[Change]] = defaultdict(list)
     compared: dict[str, list[Change]] = defaultdict(list)
@@ -148,24 +164,23 @@ def service_outcomes(
         if c.status != CaseStatus.DONE:
             continue
         o.done += 1
-        firm_years = years.get(c.enterprise_id, [])
         base_year = c.baseline.get("year")
-        ch = change(c.baseline, snapshot(c.enterprise.profile, firm_years, on=on, after=base_year))
+        ch = change(
+            c.baseline,
+            snapshot(c.enterprise.profile, years.get(c.enterprise_id, []), on=on, after=base_year),
+        )
         if ch is None:
             continue
         served[c.service].append(ch)
         opened = timezone.localdate(c.opened_at)
-        for f in firms:
-            if f.pk in served_by[c.service] or types.get(str(f.credit_code)) != c.baseline.get(
-                "type"
-            ):
-                continue
+        for f in by_type.get(c.baseline.get("type") or None, []):
             fy = by_year.get(f.pk, {})
-            if ch.from_year not in fy or ch.to_year not in fy:
+            if f.pk in served_by[c.service] or ch.from_year not in fy or ch.to_year not in fy:
                 continue
-            before = snapshot(f.profile, [(ch.from_year, fy[ch.from_year])], on=opened)
-            after = snapshot(f.profile, [(ch.to_year, fy[ch.to_year])], on=on)
-            cmp = change(before, after)
+            key = (f.pk, ch.from_year, ch.to_year, opened)
+            if key not in changes:  # the same firm, years and day for another case
+                changes[key] = change(at(f, ch.from_year, opened), at(f, ch.to_year, on))
+            cmp = changes[key]
             if cmp is not None:
                 compared[c.service].append(cmp)
     for service, o in out.items():

@@ -237,7 +237,7 @@ def report_xlsx(report: CultivationReport, user: User) -> bytes:
             _("Rank"),
             _("Chain"),
             _("Node"),
-            _("Gap"),
+            _("Gap type"),
             _("Priority"),
             _("Evidence"),
             _("Candidates to attract"),
