@@ -7,21 +7,23 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from feidi_web.accounts.models import EDITOR_ROLES, GOVERNMENT_ROLES, PIPELINE_ROLES, Role
 
-# (url name, label, roles that see it)
+# (url name, label, roles that see it). Labels are the short forms a navigation bar of twelve
+# entries needs in English too ("nav" context): "Pool", not "Cultivation pool".
 _NAV = (
     ("portal:home", _("My enterprise"), {Role.ENTERPRISE}),
     ("dashboards:cockpit", _("Cockpit"), GOVERNMENT_ROLES),
     ("registry:list", _("Registry"), GOVERNMENT_ROLES),
-    ("pool:pool", _("Cultivation pool"), GOVERNMENT_ROLES),
-    ("cultivation:list", _("Diagnosis and services"), GOVERNMENT_ROLES),
-    ("chains:list", _("Industry chains"), GOVERNMENT_ROLES),
+    ("pool:pool", pgettext_lazy("nav", "Pool"), GOVERNMENT_ROLES),
+    ("cultivation:list", pgettext_lazy("nav", "Diagnosis"), GOVERNMENT_ROLES),
+    ("chains:list", pgettext_lazy("nav", "Chains"), GOVERNMENT_ROLES),
     ("opportunities:list", _("Opportunities"), GOVERNMENT_ROLES),
     ("matchmaking:list", _("Matchmaking"), PIPELINE_ROLES | {Role.ENTERPRISE}),
     ("events:list", _("Events"), PIPELINE_ROLES | {Role.ENTERPRISE}),
-    ("pipeline:list", _("Investment projects"), PIPELINE_ROLES),
+    ("pipeline:list", pgettext_lazy("nav", "Projects"), PIPELINE_ROLES),
     ("evaluations:list", _("Evaluations"), EDITOR_ROLES),
     ("enterprises:imports", _("Imports"), EDITOR_ROLES),
 )

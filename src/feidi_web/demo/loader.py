@@ -314,7 +314,11 @@ def _aware(when: datetime) -> datetime:
 def _showcase_firm() -> Enterprise:
     """A local firm with figures in every year: the enterprise account's own firm."""
     firm = (
-        Enterprise.objects.filter(enclave=False, region_code=LOCAL_REGION)
+        # a registered local enterprise: on a second run the registry also holds the demo's
+        # prospects and investors, without credit codes (which sort first)
+        Enterprise.objects.filter(
+            enclave=False, region_code=LOCAL_REGION, kind="enterprise", credit_code__isnull=False
+        )
         .exclude(name="")
         .order_by("credit_code")
         .first()
