@@ -190,6 +190,8 @@ def test_pages_walk_from_diagnosis_to_referral_to_outcome(staff, firms, client):
     assert grow.name in html and far.name not in html
     page = client.get(f"/cultivation/firms/{grow.credit_code}/")
     assert page.status_code == 200
+    registry = client.get(f"/enterprises/{grow.credit_code}/").content.decode()
+    assert f'href="/cultivation/firms/{grow.credit_code}/"' in registry  # from the firm's page
     r = client.post(
         f"/cultivation/firms/{grow.credit_code}/refer/",
         {"service": "consulting_days", "provider": "常熟咨询中心", "note": "精益生产"},

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "feidi_web.matchmaking",
     "feidi_web.events",
     "feidi_web.cultivation",
+    "feidi_web.space",
     "feidi_web.demo",
     "feidi_web.api",
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("chains/", include("feidi_web.chains.urls")),
     path("opportunities/", include("feidi_web.opportunities.urls")),
     path("cultivation/", include("feidi_web.cultivation.urls")),
+    path("space/", include("feidi_web.space.urls")),
     path("matchmaking/", include("feidi_web.matchmaking.urls")),
     path("events/", include("feidi_web.events.urls")),
     path("api/", api.urls),
