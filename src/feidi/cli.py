@@ -54,6 +54,7 @@ from feidi.io._results import (
     write_results,
 )
 from feidi.match.cli import match_cmd
+from feidi.policy.cli import policies_cmd
 from feidi.rules import (
     ENGINES,
     RulebookError,
@@ -78,6 +79,7 @@ app.command("schedule")(schedule_cmd)
 app.command("match")(match_cmd)
 app.command("complexity")(complexity_cmd)
 app.command("diagnose")(diagnose_cmd)
+app.command("policies")(policies_cmd)
 
 
 # --- shared options -------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -137,6 +138,14 @@ def new_page(browser, live_server, request):
         return page
 
     yield open_page
+    # Let requests a page is still making finish before the test's data is torn down: a
+    # section a page loads after itself (htmx: the cockpit's chains) would otherwise still be
+    # reading while the database is truncated (PostgreSQL) or hold the shared SQLite
+    # connection the next test's worker needs.
+    for context in contexts:
+        for p in context.pages:
+            with contextlib.suppress(Exception):
+                p.wait_for_load_state("networkidle", timeout=15_000)
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     for i, context in enumerate(contexts):
         if failed:

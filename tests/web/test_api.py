@@ -51,6 +51,10 @@ PATHS = {
     ("post", "/api/cases"),
     ("get", "/api/cases/{case_id}"),
     ("post", "/api/cases/{case_id}/move"),
+    ("get", "/api/resources"),
+    ("get", "/api/bookings"),
+    ("post", "/api/bookings"),
+    ("post", "/api/bookings/{booking_id}/cancel"),
 }
 
 
@@ -108,6 +112,7 @@ def test_every_operation_requires_authentication(client, city):
             profile_id=1,
             chain_id="new_energy",
             case_id=1,
+            booking_id=1,
         )
         r = getattr(client, method)(url)
         assert r.status_code == 401, (method, url)

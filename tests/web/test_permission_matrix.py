@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -45,6 +45,8 @@ from feidi_web.matchmaking import services as mm
 from feidi_web.matchmaking.models import Match, Profile
 from feidi_web.pipeline.models import FollowUp, Project
 from feidi_web.pipeline.services import NewCounterpart, follow_up_add, project_create
+from feidi_web.space.models import Booking, Resource
+from feidi_web.space.services import booking_create
 
 A, B = "320581", "320582"
 ROLES = ("anon", "admin", "staff_a", "operator_a", "officer_a", "firm_a", "staff_b", "firm_b")
@@ -256,6 +258,17 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     # the API's schema and docs are public and answer any method with the same page
     "api:openapi-json": {"GET": EVERYONE, "POST": EVERYONE},
     "api:openapi-view": {"GET": EVERYONE, "POST": EVERYONE},
+    # space: county A's meeting room (approval needed) and firm_a's booking of it; the
+    # enclave operator (and the administrator) decide bookings
+    "space:list": {"GET": only(MATCHMAKING), "POST": NO_POST},
+    "space:bookings": {"GET": only(MATCHMAKING), "POST": NO_POST},
+    "space:book": {
+        "GET": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+        "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+    },
+    "space:cancel": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
+    "space:approvals": {"GET": only({"admin", "operator_a"}), "POST": NO_POST},
+    "space:decide": {"GET": NO_POST, "POST": only({"admin", "operator_a"})},
 }
 
 #: API operation id → method → role → answer (a missing or refused token: 401, "login").
@@ -298,6 +311,10 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("chain_list", "GET"): only(GOVERNMENT),
     ("chain_gap_list", "GET"): only(GOVERNMENT),
     ("chain_detail", "GET"): only(GOVERNMENT),
+    ("resource_list", "GET"): only(MATCHMAKING),
+    ("booking_list", "GET"): only(MATCHMAKING),
+    ("booking_post", "POST"): only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+    ("booking_cancel_post", "POST"): only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
 }
 
 #: Patterns that are not pages of the platform: Django's admin (its own staff-only
@@ -325,6 +342,8 @@ class World:
     registration: Registration
     asked: MeetingRequest
     case: ServiceCase
+    room: Resource
+    booking: Booking
 
 
 def _csv(text: str) -> SimpleUploadedFile:
@@ -426,6 +445,22 @@ def world(city, admin_user, staff_user, operator_user) -> World:
     )
     # cultivation: firm A referred to a service by its county's staff
     case = case_open(actor=staff_user, enterprise=firm, service="consulting_days")
+    # space: county A's room, which needs approval; firm_a's booking of it awaits it
+    room = Resource.objects.create(
+        name="路演厅",
+        kind="meeting_room",
+        jurisdiction_code=A,
+        capacity=60,
+        opens_minute=540,
+        closes_minute=1080,
+        longest_minutes=240,
+        needs_approval=True,
+    )
+    day = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
+    at_ten = timezone.make_aware(datetime.combine(day, time(10)))
+    booking = booking_create(
+        actor=users["firm_a"], resource=room, start=at_ten, end=at_ten + timedelta(hours=1)
+    )
     keys = {}
     for role, user in users.items():
         keys[role] = ApiToken.new_key()
@@ -445,6 +480,8 @@ def world(city, admin_user, staff_user, operator_user) -> World:
         registration=registration,
         asked=asked,
         case=case,
+        room=room,
+        booking=booking,
     )
 
 
@@ -549,6 +586,12 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "events:checkin": f"/events/checkin/{world.registration.token}/",
         "api:openapi-json": "/api/openapi.json",
         "api:openapi-view": "/api/docs",
+        "space:list": "/space/",
+        "space:bookings": "/space/bookings/",
+        "space:book": f"/space/resources/{world.room.pk}/book/",
+        "space:cancel": f"/space/bookings/{world.booking.pk}/cancel/",
+        "space:approvals": "/space/approvals/",
+        "space:decide": f"/space/bookings/{world.booking.pk}/decide/",
     }
     data: dict = {}
     if name == "set_language":
@@ -616,6 +659,9 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         data = {"answer": "accept"}
     elif name == "pipeline:follow_up_add" and method == "POST":
         data = {"title": "回访", "due_on": "2026-07-01"}
+    elif name in ("space:cancel", "space:decide") and method == "POST":
+        world.booking.refresh_from_db()
+        data = {"version": world.booking.version, "decision": "approve"}
     elif name == "enterprises:year_edit" and method == "POST":
         data = {"version": world.firm.years.get(year=2025).version, "employees": "77"}
     return urls[name], data
@@ -675,7 +721,21 @@ def _api_request(op: str, world: World) -> tuple[str, dict, dict]:
         "chain_list": ("/api/chains", {}, {}),
         "chain_gap_list": ("/api/chains/gaps", {}, {}),
         "chain_detail": ("/api/chains/new_energy", {}, {}),
+        "resource_list": ("/api/resources", {}, {}),
+        "booking_list": ("/api/bookings", {}, {}),
+        "booking_post": ("/api/bookings", _booking_body(world), {}),
+        "booking_cancel_post": (f"/api/bookings/{world.booking.pk}/cancel", {}, {}),
     }[op]
+
+
+def _booking_body(world: World) -> dict:
+    """An hour after firm_a's booking of the room: the first caller books it (201), the
+    others find it taken (409)."""
+    return {
+        "resource": world.room.pk,
+        "start": (world.booking.end).isoformat(),
+        "end": (world.booking.end + timedelta(hours=1)).isoformat(),
+    }
 
 
 def _classify(response) -> str:

@@ -52,6 +52,9 @@ class AuditAction(models.TextChoices):
     TYPE_REVIEW = "diagnosis.review", _("Diagnosis reviewed by staff")
     CASE_OPEN = "case.open", _("Referred to a service")
     CASE_MOVE = "case.move", _("Service case status changed")
+    BOOKING_CREATE = "booking.create", _("Space booked")
+    BOOKING_CANCEL = "booking.cancel", _("Booking cancelled")
+    BOOKING_DECIDE = "booking.decide", _("Booking approved or rejected")
 
 
 def party_subject(party_id: int) -> str:

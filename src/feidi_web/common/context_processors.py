@@ -23,6 +23,7 @@ _NAV = (
     ("opportunities:list", _("Opportunities"), GOVERNMENT_ROLES),
     ("matchmaking:list", _("Matchmaking"), PIPELINE_ROLES | {Role.ENTERPRISE}),
     ("events:list", _("Events"), PIPELINE_ROLES | {Role.ENTERPRISE}),
+    ("space:list", pgettext_lazy("nav", "Space"), PIPELINE_ROLES | {Role.ENTERPRISE}),
     ("pipeline:list", pgettext_lazy("nav", "Projects"), PIPELINE_ROLES),
     ("evaluations:list", _("Evaluations"), EDITOR_ROLES),
     ("enterprises:imports", _("Imports"), EDITOR_ROLES),

@@ -44,6 +44,7 @@ from feidi_web.matchmaking.models import Profile
 from feidi_web.pipeline.models import Project
 from feidi_web.pipeline.permissions import ENCLAVE_SOURCES
 from feidi_web.pipeline.services import NewCounterpart, project_create, project_move
+from feidi_web.space.demo import load_space
 
 #: Three as-of dates, one per fiscal year 2023-2025, so the cockpit shows movement.
 #: Three yearly gradings on MIIT 2022, each inside its effective period (2022-08-01 to
@@ -143,6 +144,7 @@ def load_demo(
     load_events(say=say)
     load_chain_mounts(say=say)
     load_cultivation(say=say)
+    load_space(say=say)
     return accounts
 
 

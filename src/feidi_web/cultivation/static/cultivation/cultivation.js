@@ -50,8 +50,9 @@
       title: { text: out.title, textStyle: { fontSize: 14 } },
       legend: { top: 24 },
       tooltip: { trigger: "axis" },
-      grid: { left: 8, right: 24, top: 64, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: out.services, axisLabel: { interval: 0, rotate: 20 } },
+      grid: { left: 48, right: 24, top: 64, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: out.services,
+               axisLabel: { interval: 0, rotate: 20, width: 130, overflow: "truncate" } },
       yAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
       color: ["#1f4e79", "#adb5bd"],
       series: out.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; })
