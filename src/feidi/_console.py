@@ -6,15 +6,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from feidi.dates import as_of_problem
 from feidi.io import InputReport
 
-__all__ = ["EXIT_BAD_INPUT", "console", "err", "progress", "show_report"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "as_of_date",
+    "both",
+    "console",
+    "err",
+    "progress",
+    "refuse",
+    "show_report",
+]
 
 console = Console()
 err = Console(stderr=True)
@@ -49,6 +62,42 @@ def show_report(report: InputReport, limit: int = 30) -> None:
         console.print(
             f"… 另有 {more} 条，用 --report 写出完整报告 / {more} more: use --report FILE for all"
         )
+
+
+def both(pair: tuple[str, str]) -> str:
+    """A (中文, English) pair as files and the terminal show it: 中文 / English."""
+    return f"{pair[0]} / {pair[1]}"
+
+
+def as_of_date(text: str) -> date:
+    """``--as-of`` as a date in the range the platform accepts; else exit 2 saying why."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        err.print(f"[red]日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD, got {text!r}[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    problem = as_of_problem(day)
+    if problem:
+        err.print(f"[red]{both(problem)}[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return day
+
+
+def refuse(
+    report: InputReport, report_path: Path | None, nothing: tuple[str, str] = ("评价", "graded")
+) -> NoReturn:
+    """An input with errors: show the problems (and write them to ``report_path``), say that
+    nothing was ``nothing`` (评价 / graded, 诊断 / diagnosed …) or written, exit 2."""
+    from feidi.io import write_report
+
+    show_report(report)
+    if report_path:
+        write_report(report, report_path)
+    err.print(
+        f"[red]输入有错误，未{nothing[0]}、未写出任何结果 / the input has errors: "
+        f"nothing was {nothing[1]} or written[/red]"
+    )
+    raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @contextmanager

@@ -23,19 +23,19 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import polars as pl
 import typer
 from rich.table import Table
 
 from feidi import __version__
-from feidi._console import EXIT_BAD_INPUT, console, err
+from feidi._console import EXIT_BAD_INPUT, console, err, refuse
+from feidi._console import as_of_date as _date
 from feidi._console import progress as _progress
 from feidi._console import show_report as _show_report
 from feidi.chains.cli import chains_app
 from feidi.complexity.cli import complexity_cmd
-from feidi.dates import as_of_problem
 from feidi.diagnosis.cli import diagnose_cmd
 from feidi.io import (
     InputError,
@@ -120,19 +120,6 @@ ReportOpt = Annotated[
 LangOpt = Annotated[str, typer.Option("--lang", help="语言 zh / en")]
 
 
-def _date(text: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        err.print(f"[red]日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD, got {text!r}[/red]")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    problem = as_of_problem(day)  # the same range the platform accepts
-    if problem:
-        err.print(f"[red]{problem[0]} / {problem[1]}[/red]")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    return day
-
-
 def _accepted(path: Path | None) -> set[str]:
     if path is None:
         return set()
@@ -174,20 +161,9 @@ def _read(
             path, accepted_codes=_accepted(accept), extra_fields=tuple(book.inputs), sheet=sheet
         )
     except InputError as exc:
-        _refuse(exc.report, report_path)
+        refuse(exc.report, report_path)
     _accept(report, path, report_path, quiet=quiet)
     return data
-
-
-def _refuse(report: InputReport, report_path: Path | None) -> NoReturn:
-    """An input with errors: show and write the report, exit with 2."""
-    _show_report(report)
-    if report_path:
-        write_report(report, report_path)
-    err.print(
-        "[red]输入有错误，未评价、未写出任何结果 / the input has errors: nothing was graded or written[/red]"
-    )
-    raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def _accept(report: InputReport, path: Path, report_path: Path | None, *, quiet: bool) -> None:
@@ -287,7 +263,7 @@ def evaluate_cmd(
             else:
                 frame = result.records().collect()
         except InputError as exc:
-            _refuse(exc.report, report)
+            refuse(exc.report, report)
         bar.update(task, advance=1, description="完成 / done")
     _accept(stream.report, input, report, quiet=False)
     for w in result.warnings:

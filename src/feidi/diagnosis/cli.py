@@ -15,19 +15,18 @@ import tempfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import polars as pl
 import typer
 from rich.table import Table
 
-from feidi._console import EXIT_BAD_INPUT, console, err, show_report
-from feidi.dates import as_of_problem
+from feidi._console import EXIT_BAD_INPUT, as_of_date, both, console, err, refuse, show_report
 from feidi.diagnosis._names import FLAG_STATUS, FLAGS, TYPES, UNDECIDED, Bilingual
 
 if TYPE_CHECKING:
     from feidi.diagnosis._diagnose import Diagnosis
-    from feidi.io import Dataset, InputReport
+    from feidi.io import Dataset
 
 __all__ = ["chain_nodes_of", "diagnose_cmd", "write_diagnosis"]
 
@@ -40,35 +39,6 @@ SHEETS = {
     "flags": "红旗 flags",
     "recommendations": "推荐服务 recommendations",
 }
-
-
-def _both(pair: Bilingual) -> str:
-    return f"{pair[0]} / {pair[1]}"
-
-
-def _date(text: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        err.print(f"[red]日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD, got {text!r}[/red]")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    problem = as_of_problem(day)
-    if problem:
-        err.print(f"[red]{problem[0]} / {problem[1]}[/red]")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    return day
-
-
-def _refuse(report: InputReport, report_path: Path | None) -> NoReturn:
-    from feidi.io import write_report
-
-    show_report(report)
-    if report_path:
-        write_report(report, report_path)
-    err.print(
-        "[red]输入有错误，未诊断、未写出任何结果 / the input has errors: nothing was diagnosed or written[/red]"
-    )
-    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def chain_nodes_of(data: Dataset) -> tuple[dict[str, int], dict[str, list[Bilingual]]]:
@@ -102,12 +72,12 @@ def _nodes_text(code: str, counts: dict[str, int], nodes: dict[str, list[Bilingu
     from feidi.diagnosis._catalogue import CHAIN_POSITIONS
 
     if code not in counts:
-        return _both(
+        return both(
             ("挂接环节未知（无行业代码与主导产品）", "unknown (no industry code or products)")
         )
     if not nodes.get(code):
-        return _both(CHAIN_POSITIONS["off_chain"])
-    return "；".join(_both(n) for n in nodes[code])
+        return both(CHAIN_POSITIONS["off_chain"])
+    return "；".join(both(n) for n in nodes[code])
 
 
 def _tables(
@@ -127,7 +97,7 @@ def _tables(
     for code, flag in (
         d.flags.filter(pl.col("status") == "raised").select("credit_code", "flag").rows()
     ):
-        raised.setdefault(code, []).append(_both(FLAGS[flag]))
+        raised.setdefault(code, []).append(both(FLAGS[flag]))
     services: dict[str, list[str]] = {}
     for code, sid, rank in d.recommendations.select("credit_code", "service", "rank").rows():
         s = service_by_id(sid)
@@ -141,20 +111,20 @@ def _tables(
             {
                 "统一社会信用代码 / Credit code": code,
                 "企业名称 / Name": names.get(code),
-                "类型 / Type": _both(TYPES[row["type"]] if row["type"] else UNDECIDED),
+                "类型 / Type": both(TYPES[row["type"]] if row["type"] else UNDECIDED),
                 "可能类型 / Possible types": "、".join(TYPES[t][0] for t in row["possible"])
                 + " / "
                 + ", ".join(TYPES[t][1] for t in row["possible"])
                 if open_
                 else "",
-                "缺失数据 / Missing inputs": _both(missing_words(d.rulebook, row["missing"]))
+                "缺失数据 / Missing inputs": both(missing_words(d.rulebook, row["missing"]))
                 if row["missing"]
                 else "",
                 "类型依据": row["why_zh"],
                 "Why this type": row["why_en"],
                 "挂接产业链环节 / Chain nodes": _nodes_text(code, counts, nodes),
                 "红旗 / Red flags": "；".join(raised.get(code, [])),
-                "下一梯度 / Next tier": _both((nxt.name, nxt.name_en)) if nxt else "",
+                "下一梯度 / Next tier": both((nxt.name, nxt.name_en)) if nxt else "",
                 "推荐服务 / Services": "；".join(services.get(code, [])),
             }
         )
@@ -162,8 +132,8 @@ def _tables(
         {
             "统一社会信用代码 / Credit code": code,
             "企业名称 / Name": names.get(code),
-            "红旗 / Flag": _both(FLAGS[flag]),
-            "状态 / Status": _both(FLAG_STATUS[status]),
+            "红旗 / Flag": both(FLAGS[flag]),
+            "状态 / Status": both(FLAG_STATUS[status]),
             "证据": zh,
             "Evidence": en,
         }
@@ -280,8 +250,8 @@ def _summary(d: Diagnosis, n_mounted: int) -> None:
     table.add_column("类型 / type")
     table.add_column("企业 / firms", justify="right")
     for t in TYPES:
-        table.add_row(_both(TYPES[t]), f"{types.get(t, 0):,}")
-    table.add_row(_both(UNDECIDED), f"{types.get(None, 0):,}")
+        table.add_row(both(TYPES[t]), f"{types.get(t, 0):,}")
+    table.add_row(both(UNDECIDED), f"{types.get(None, 0):,}")
     console.print(table)
     counts = Counter(d.flags.select("flag", "status").rows())
     table = Table(title="红旗 / red flags")
@@ -290,7 +260,7 @@ def _summary(d: Diagnosis, n_mounted: int) -> None:
     table.add_column("待定 / unknown", justify="right")
     for f in FLAGS:
         table.add_row(
-            _both(FLAGS[f]),
+            both(FLAGS[f]),
             f"{counts.get((f, 'raised'), 0):,}",
             f"{counts.get((f, 'unknown'), 0):,}",
         )
@@ -363,7 +333,7 @@ def diagnose_cmd(
             f"[red]输出应为文件夹或 .xlsx / the output is a folder or an .xlsx, not {suffix}[/red]"
         )
         raise typer.Exit(EXIT_BAD_INPUT)
-    day = _date(as_of)
+    day = as_of_date(as_of)
     try:
         book = load_rulebook(ladder or ladder_in_force(day))
     except RulebookError as exc:
@@ -374,7 +344,7 @@ def diagnose_cmd(
     try:
         data, checked = read_dataset(input, extra_fields=extra, sheet=sheet)
     except InputError as exc:
-        _refuse(exc.report, report)
+        refuse(exc.report, report, ("诊断", "diagnosed"))
     if checked.warnings:
         show_report(checked, limit=10)
     if report:

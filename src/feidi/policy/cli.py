@@ -15,17 +15,15 @@ import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
 from rich.table import Table
 
-from feidi._console import EXIT_BAD_INPUT, console, err, show_report
-from feidi.dates import as_of_problem
+from feidi._console import EXIT_BAD_INPUT, as_of_date, both, console, err, refuse, show_report
 
 if TYPE_CHECKING:
-    from feidi.io import InputReport
     from feidi.policy._eligibility import Eligibility
     from feidi.policy._policies import Policy
     from feidi.schema import Field
@@ -47,35 +45,6 @@ COLUMNS = (
     "缺失数据 / Missing inputs",
 )
 _AMOUNT = "金额(万元) / Amount (10k CNY)"
-
-
-def _both(pair: tuple[str, str]) -> str:
-    return f"{pair[0]} / {pair[1]}"
-
-
-def _date(text: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        err.print(f"[red]日期格式应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD, got {text!r}[/red]")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    problem = as_of_problem(day)
-    if problem:
-        err.print(f"[red]{problem[0]} / {problem[1]}[/red]")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    return day
-
-
-def _refuse(report: InputReport, report_path: Path | None) -> NoReturn:
-    from feidi.io import write_report
-
-    show_report(report)
-    if report_path:
-        write_report(report, report_path)
-    err.print(
-        "[red]输入有错误，未评估、未写出任何结果 / the input has errors: nothing was graded or written[/red]"
-    )
-    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def policy_inputs(policies: Sequence[Policy]) -> tuple[Field, ...]:
@@ -104,14 +73,14 @@ def policy_table(e: Eligibility) -> pl.DataFrame:
             {
                 COLUMNS[0]: r["credit_code"],
                 COLUMNS[1]: r["name"],
-                COLUMNS[2]: _both(p.name),
+                COLUMNS[2]: both(p.name),
                 COLUMNS[3]: cite[0],
                 COLUMNS[4]: cite[1],
-                COLUMNS[5]: _both(VERDICTS[r["verdict"]]),
+                COLUMNS[5]: both(VERDICTS[r["verdict"]]),
                 COLUMNS[6]: p.benefit[0],
                 COLUMNS[7]: p.benefit[1],
                 COLUMNS[8]: r["benefit_amount"],
-                COLUMNS[9]: _both(p.amount.name) if p.amount else "",
+                COLUMNS[9]: both(p.amount.name) if p.amount else "",
                 COLUMNS[10]: " / ".join(
                     ("、".join(z for z, _ in lack), ", ".join(en for _, en in lack))
                 )
@@ -164,10 +133,10 @@ def _summary(e: Eligibility) -> None:
     table = Table(title="政策 / policies")
     table.add_column("政策 / policy")
     for v in VERDICTS:
-        table.add_column(_both(VERDICTS[v]), justify="right")
+        table.add_column(both(VERDICTS[v]), justify="right")
     counts = e.counts()
     for p in e.policies:
-        table.add_row(_both(p.name), *(f"{counts[p.id][v]:,}" for v in VERDICTS))
+        table.add_row(both(p.name), *(f"{counts[p.id][v]:,}" for v in VERDICTS))
     console.print(table)
 
 
@@ -215,12 +184,12 @@ def policies_cmd(
             f"[red]输出应为文件夹或 .xlsx / the output is a folder or an .xlsx, not {suffix}[/red]"
         )
         raise typer.Exit(EXIT_BAD_INPUT)
-    day = _date(as_of)
+    day = as_of_date(as_of)
     policies = load_policies(day)
     try:
         data, checked = read_dataset(input, extra_fields=policy_inputs(policies), sheet=sheet)
     except InputError as exc:
-        _refuse(exc.report, report)
+        refuse(exc.report, report, ("评估", "graded"))
     if checked.warnings:
         show_report(checked, limit=10)
     if report:

@@ -4,11 +4,9 @@ their evidence, and every candidate of every gap — the rows the pages show
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from typing import Any
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +15,7 @@ from feidi_web.accounts.models import User
 from feidi_web.chains.selectors import ChainFigures
 from feidi_web.chains.wording import gap_rows, node_rows, tier_label
 from feidi_web.common.lang import core_lang
+from feidi_web.common.workbook import Book
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -140,11 +139,7 @@ def candidate_sheet(figures: ChainFigures) -> tuple[list[str], list[list[Any]]]:
 def workbook(figures: ChainFigures, user: User, *, now: datetime | None = None) -> bytes:
     """Three sheets — nodes, gaps, candidates — for ``user``'s scope as of today."""
     now = now or timezone.now()
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
-    bold = book.add_format({"bold": True})
-    money = book.add_format({"num_format": "#,##0.00"})
-    ratio = book.add_format({"num_format": "0.000"})
+    book = Book()
     money_columns = {_("Revenue (10k CNY)"), _("R&D expense (10k CNY)")}
     ratio_columns = {_("Strength"), _("Priority"), _("Confidence"), _("Score")}
     for title, (header, rows) in (
@@ -152,25 +147,14 @@ def workbook(figures: ChainFigures, user: User, *, now: datetime | None = None) 
         (_("Gaps"), gap_sheet(figures)),
         (_("Candidates"), candidate_sheet(figures)),
     ):
-        ws = book.add_worksheet(title[:31])
-        ws.write_row(0, 0, header, bold)
         formats = {
-            j: money if h in money_columns else ratio
+            j: "money" if h in money_columns else "ratio"
             for j, h in enumerate(header)
             if h in money_columns or h in ratio_columns
         }
-        for i, row in enumerate(rows, start=1):
-            for j, value in enumerate(row):
-                if value is None:
-                    ws.write_blank(i, j, None)
-                elif j in formats:
-                    ws.write(i, j, value, formats[j])
-                else:
-                    ws.write(i, j, value)
-        ws.set_column(0, len(header) - 1, 16)
-        ws.freeze_panes(1, 0)
-    info = book.add_worksheet(_("About")[:31])
-    info.write(0, 0, _("Industry chains: node strength, gaps and candidates"), bold)
+        book.sheet(title, header, rows, formats)
+    info = book.book.add_worksheet(_("About")[:31])
+    info.write(0, 0, _("Industry chains: node strength, gaps and candidates"), book.bold)
     info.write(
         1,
         0,
@@ -184,5 +168,4 @@ def workbook(figures: ChainFigures, user: User, *, now: datetime | None = None) 
             "as_of": figures.as_of.isoformat(),
         },
     )
-    book.close()
-    return buf.getvalue()
+    return book.close()

@@ -3,18 +3,14 @@ words the pages show (types, flags and services by name, never by id)."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from typing import Any
-
 import polars as pl
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feidi.diagnosis import Diagnosis
 from feidi_web.accounts.models import User
 from feidi_web.common.lang import pick
+from feidi_web.common.workbook import Book
 from feidi_web.cultivation.models import CaseStatus
 from feidi_web.cultivation.outcomes import case_outcome
 from feidi_web.cultivation.permissions import cases_for, firms_for
@@ -24,48 +20,6 @@ from feidi_web.cultivation.selectors import (
     service_text,
     type_text,
 )
-
-
-class Book:
-    """One workbook; ``sheet`` writes a header row and the rows below it."""
-
-    def __init__(self) -> None:
-        self.buf = io.BytesIO()
-        self.book = xlsxwriter.Workbook(self.buf, {"in_memory": True, "remove_timezone": True})
-        self.bold = self.book.add_format({"bold": True, "text_wrap": True})
-        self.formats = {
-            "money": self.book.add_format({"num_format": "#,##0.00"}),
-            "pct": self.book.add_format({"num_format": "0.0"}),
-            "day": self.book.add_format({"num_format": "yyyy-mm-dd"}),
-        }
-
-    def sheet(
-        self,
-        name: str,
-        header: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        formats: dict[int, str] | None = None,
-        widths: dict[int, int] | None = None,
-    ) -> None:
-        ws = self.book.add_worksheet(name[:31])
-        ws.write_row(0, 0, header, self.bold)
-        for i, row in enumerate(rows, start=1):
-            for j, value in enumerate(row):
-                fmt = self.formats.get((formats or {}).get(j, ""))
-                if value is None:
-                    ws.write_blank(i, j, None)
-                elif fmt is not None:
-                    ws.write(i, j, value, fmt)
-                else:
-                    ws.write(i, j, value)
-        ws.set_column(0, len(header) - 1, 16)
-        for j, w in (widths or {}).items():
-            ws.set_column(j, j, w)
-        ws.freeze_panes(1, 0)
-
-    def close(self) -> bytes:
-        self.book.close()
-        return self.buf.getvalue()
 
 
 def write_diagnosis_sheets(book: Book, user: User, d: Diagnosis) -> None:

@@ -27,7 +27,8 @@ from feidi_web.chains.selectors import chain_figures, highest_title_held
 from feidi_web.chains.wording import ChainSummary, GapRow, chain_summaries, graph_payload, node_rows
 from feidi_web.common.display import number_text
 from feidi_web.common.lang import core_lang
-from feidi_web.cultivation.exports import Book, write_case_sheet, write_diagnosis_sheets
+from feidi_web.common.workbook import Book
+from feidi_web.cultivation.exports import write_case_sheet, write_diagnosis_sheets
 from feidi_web.cultivation.permissions import firms_for, require_reader
 from feidi_web.cultivation.selectors import (
     DiagnosisOverview,

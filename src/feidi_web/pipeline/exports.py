@@ -3,11 +3,9 @@ drawn from a ``json_script`` payload) and the workbook, so the three always agre
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +13,7 @@ from feidi.pipeline import ORDER, Funnel, LostReason, Source, Totals
 from feidi_web.accounts.models import User
 from feidi_web.common.display import industry_text, number_text
 from feidi_web.common.lang import core_lang
+from feidi_web.common.workbook import Book
 
 
 def _percent(share: float | None) -> str:
@@ -141,26 +140,9 @@ def funnel_tables(f: Funnel) -> dict[str, Any]:
 def workbook(f: Funnel, projects: list[dict[str, Any]], tables: dict[str, Any]) -> bytes:
     """The pipeline as Excel: projects, funnel, months, and the figures by source, industry
     and owner (headers in the page's language)."""
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "remove_timezone": True})
-    bold = book.add_format({"bold": True})
-    money = book.add_format({"num_format": "#,##0.00"})
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
-
-    def sheet(name: str, header: list[str], rows: list[list[Any]], formats: dict[int, Any]) -> None:
-        ws = book.add_worksheet(name)
-        ws.write_row(0, 0, header, bold)
-        for i, row in enumerate(rows, start=1):
-            for j, value in enumerate(row):
-                fmt = formats.get(j)
-                if value is None:
-                    ws.write_blank(i, j, None)
-                elif fmt is not None:
-                    ws.write(i, j, value, fmt)
-                else:
-                    ws.write(i, j, value)
-        ws.set_column(0, len(header) - 1, 16)
-        ws.freeze_panes(1, 0)
+    book = Book()
+    sheet = book.sheet
+    money, day = "money", "day"
 
     sheet(
         _("Projects"),
@@ -253,5 +235,4 @@ def workbook(f: Funnel, projects: list[dict[str, Any]], tables: dict[str, Any]) 
             ],
             {6: money},
         )
-    book.close()
-    return buf.getvalue()
+    return book.close()
