@@ -5,13 +5,15 @@ The constraint is Django's own ``ExclusionConstraint``, added through the schema
 but only when the connection is PostgreSQL, and deliberately *not* declared in
 ``Booking.Meta.constraints``: there it would enter the migration state, and SQLite would
 have to render it whenever it rebuilds the table (any later ``AlterField``), and model
-validation would run its ``&&`` query on SQLite. ``BtreeGistExtension`` is vendor-guarded by
-Django itself (a no-op elsewhere).
+validation would run its ``&&`` query on SQLite. The btree_gist extension (for ``=`` on the
+resource inside a GiST index) is created here too, under the same guard: Django's
+``BtreeGistExtension`` operation is a no-op elsewhere going forwards, but going backwards it
+queries ``pg_extension`` on any database, so unapplying on SQLite failed. Unapplying leaves
+the extension in place (other objects may use it).
 """
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
-from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations
 from django.db.models import Func, Q
 
@@ -36,6 +38,7 @@ def no_overlap() -> ExclusionConstraint:
 
 def add(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         schema_editor.add_constraint(apps.get_model("space", "Booking"), no_overlap())
 
 
@@ -47,7 +50,4 @@ def remove(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("space", "0001_initial")]
 
-    operations = [
-        BtreeGistExtension(),
-        migrations.RunPython(add, remove),
-    ]
+    operations = [migrations.RunPython(add, remove)]
