@@ -6,6 +6,7 @@ What that means for firms (``enterprise_scope``) is the registry's policy and li
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from feidi.reference import division
@@ -23,6 +24,16 @@ def division_prefix(code: str) -> str:
     if code.endswith("00"):
         return code[:4]
     return code
+
+
+def division_q(user: User, field: str = "jurisdiction_code") -> Q:
+    """Rows whose division ``field`` lies in ``user``'s division: everything for an
+    administrator, nothing for a user without a division. Each app's scope starts here."""
+    if user.role == Role.ADMIN:
+        return Q()
+    if user.division_code:
+        return Q(**{f"{field}__startswith": division_prefix(user.division_code)})
+    return Q(pk__in=[])
 
 
 def scope_text(user: User) -> str:

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from feidi_web.accounts.models import GOVERNMENT_ROLES, PIPELINE_ROLES, Role, User
-from feidi_web.accounts.scope import division_prefix
+from feidi_web.accounts.scope import division_prefix, division_q
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import enterprise_scope
 
@@ -57,8 +57,4 @@ def require_chain_viewer(user: User) -> None:
 
 def offers_scope(user: User, prefix: str = "") -> Q:
     """Offers a user's division holds (matchmaking's brokers see their division's)."""
-    if user.role == Role.ADMIN:
-        return Q()
-    if user.division_code:
-        return Q(**{f"{prefix}jurisdiction_code__startswith": division_prefix(user.division_code)})
-    return Q(pk__in=[])
+    return division_q(user, f"{prefix}jurisdiction_code")

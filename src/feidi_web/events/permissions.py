@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from feidi_web.accounts.models import PIPELINE_ROLES, Role, User
-from feidi_web.accounts.scope import division_prefix
+from feidi_web.accounts.scope import division_q
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.events.models import Event, EventStatus, MeetingRequest, Registration
 
@@ -47,17 +47,9 @@ def require_broker(user: User) -> None:
         raise PermissionDenied
 
 
-def _division(user: User, field: str) -> Q:
-    if user.role == Role.ADMIN:
-        return Q()
-    if user.division_code:
-        return Q(**{f"{field}__startswith": division_prefix(user.division_code)})
-    return Q(pk__in=[])
-
-
 def event_scope(user: User) -> Q:
     if is_broker(user):
-        return _division(user, "jurisdiction_code")
+        return division_q(user, "jurisdiction_code")
     if is_participant_user(user) and user.enterprise_id is not None:
         mine = Registration.objects.filter(party_id=user.enterprise_id).values("event_id")
         county = Enterprise.objects.filter(pk=user.enterprise_id).values("jurisdiction_code")
@@ -67,7 +59,7 @@ def event_scope(user: User) -> Q:
 
 def registration_scope(user: User) -> Q:
     if is_broker(user):
-        return _division(user, "event__jurisdiction_code")
+        return division_q(user, "event__jurisdiction_code")
     if is_participant_user(user):
         return Q(party_id=user.enterprise_id)
     return Q(pk__in=[])
@@ -75,7 +67,7 @@ def registration_scope(user: User) -> Q:
 
 def request_scope(user: User) -> Q:
     if is_broker(user):
-        return _division(user, "event__jurisdiction_code")
+        return division_q(user, "event__jurisdiction_code")
     if is_participant_user(user):
         return Q(requester__party_id=user.enterprise_id) | Q(invitee__party_id=user.enterprise_id)
     return Q(pk__in=[])

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from feidi_web.accounts.models import PIPELINE_ROLES, Role, User
-from feidi_web.accounts.scope import division_prefix
+from feidi_web.accounts.scope import division_q
 from feidi_web.matchmaking.models import Match, Profile
 
 #: Who brokers pairings: the roles that work the pipeline.
@@ -26,19 +26,11 @@ def is_broker(user: User) -> bool:
     return user.is_authenticated and user.role in BROKER_ROLES
 
 
-def _division(user: User) -> Q:
-    if user.role == Role.ADMIN:
-        return Q()
-    if user.division_code:
-        return Q(jurisdiction_code__startswith=division_prefix(user.division_code))
-    return Q(pk__in=[])
-
-
 def profile_scope(user: User) -> Q:
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if is_broker(user):
-        return _division(user)
+        return division_q(user)
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         own = Q(party_id=user.enterprise_id)
         # the other side of a pairing they are in, when it may be shown to them
@@ -58,7 +50,7 @@ def match_scope(user: User) -> Q:
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if is_broker(user):
-        return _division(user)
+        return division_q(user)
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         return Q(firm_id=user.enterprise_id) | Q(supply__party_id=user.enterprise_id)
     return Q(pk__in=[])

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from feidi_web.accounts.models import PIPELINE_ROLES, Role, User
-from feidi_web.accounts.scope import division_prefix
+from feidi_web.accounts.scope import division_q
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.space.models import BookableBy, Booking, Resource
 
@@ -53,17 +53,9 @@ def require_decider(user: User) -> None:
         raise PermissionDenied
 
 
-def _division(user: User, field: str) -> Q:
-    if user.role == Role.ADMIN:
-        return Q()
-    if user.division_code:
-        return Q(**{f"{field}__startswith": division_prefix(user.division_code)})
-    return Q(pk__in=[])
-
-
 def resource_scope(user: User) -> Q:
     if is_staff(user):
-        return _division(user, "jurisdiction_code")
+        return division_q(user, "jurisdiction_code")
     if is_firm_user(user) and user.enterprise_id is not None:
         county = Enterprise.objects.filter(pk=user.enterprise_id).values("jurisdiction_code")
         return Q(active=True, jurisdiction_code__in=county)
@@ -72,7 +64,7 @@ def resource_scope(user: User) -> Q:
 
 def booking_scope(user: User) -> Q:
     if is_staff(user):
-        return _division(user, "resource__jurisdiction_code")
+        return division_q(user, "resource__jurisdiction_code")
     if is_firm_user(user):
         return Q(party_id=user.enterprise_id)
     return Q(pk__in=[])
