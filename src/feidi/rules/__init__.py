@@ -33,7 +33,7 @@ from feidi.rules._loader import (
 )
 from feidi.rules._model import Rulebook, Tier
 from feidi.rules._paths import PATH_STEP
-from feidi.rules._titles import TitleGrant, review_due, title_grants
+from feidi.rules._titles import TitleGrant, highest_title, review_due, title_grants
 from feidi.rules._whatif import apply_changes, path_changes, what_if
 from feidi.rules._wording import (
     ConditionLine,
@@ -75,6 +75,7 @@ __all__ = [
     "flat_schema",
     "format_value",
     "grade_on_spark",
+    "highest_title",
     "load_rulebook",
     "load_rulebook_source",
     "measure_name",

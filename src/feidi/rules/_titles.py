@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from feidi.schema import TITLE_LEVELS, TITLE_SLOTS, title_date_column
+from feidi.schema import TITLE_LEVELS, TITLE_SLOTS, title_date_column, title_undated_column
 
-__all__ = ["TitleGrant", "review_due", "title_grants"]
+__all__ = ["TitleGrant", "highest_title", "review_due", "title_grants"]
 
 
 def review_due(granted: date) -> date:
@@ -62,3 +62,24 @@ def title_grants(firm: Mapping[str, Any]) -> list[TitleGrant]:
             granted = date(int(value) // 10000, int(value) // 100 % 100, int(value) % 100)
             out.append(TitleGrant(level, granted, review_due(granted)))
     return sorted(out, key=lambda g: g.granted, reverse=True)
+
+
+def highest_title(firm: Mapping[str, Any], on: date, *, undated: bool) -> str | None:
+    """The highest ladder title a normalised firm row holds on ``on``: a dated grant within its
+    three years, and — with ``undated`` — a title listed without a date, which the rulebooks
+    count as held. A case's outcome leaves undated titles out: it cannot say when they came.
+
+    Examples
+    --------
+    >>> row = {"title_innovative_1": 20240301, "title_specialized_undated": True}
+    >>> highest_title(row, date(2026, 6, 30), undated=True)
+    'specialized'
+    >>> highest_title(row, date(2026, 6, 30), undated=False)
+    'innovative'
+    >>> highest_title(row, date(2027, 3, 1), undated=False) is None
+    True
+    """
+    held = {g.level for g in title_grants(firm) if g.held_on(on)}
+    if undated:
+        held |= {level for level in TITLE_LEVELS if firm.get(title_undated_column(level)) is True}
+    return next((level for level in reversed(TITLE_LEVELS) if level in held), None)

@@ -32,8 +32,7 @@ from feidi.chains import (
 )
 from feidi.chains._strength import MIN_CONFIDENCE, counted_mounts
 from feidi.parties import PartyKind
-from feidi.rules import title_grants
-from feidi.schema import TITLE_LEVELS, title_undated_column
+from feidi.rules import highest_title
 from feidi_web.accounts.models import User
 from feidi_web.chains.models import ChainMount, CorrectionAction, MountCorrection, Mounting
 from feidi_web.chains.permissions import offers_scope
@@ -238,15 +237,6 @@ def counts_on_chains(kind: str, enclave: bool) -> bool:
     return kind == PartyKind.ENTERPRISE
 
 
-def highest_title_held(profile: dict[str, Any], as_of: date) -> str | None:
-    """The highest ladder title a stored firm profile holds on ``as_of``: a dated grant within
-    its three years (``feidi.rules.title_grants``), or a title listed without a date, which
-    the rulebooks count as held (``feidi.schema.title_undated_column``)."""
-    held = {g.level for g in title_grants(profile) if g.held_on(as_of)}
-    held |= {level for level in TITLE_LEVELS if profile.get(title_undated_column(level)) is True}
-    return next((level for level in reversed(TITLE_LEVELS) if level in held), None)
-
-
 def _latest_figures(scope: Q) -> pl.DataFrame:
     """``id``, ``year``, ``revenue``, ``rd_expense`` of each firm's latest fiscal year (one
     query; the two figures read straight out of the stored JSON)."""
@@ -286,7 +276,7 @@ def chain_figures(user: User, *, top: int = CANDIDATES_PER_GAP) -> ChainFigures:
     * the firms are mounted afresh where their code, products or the chains changed
       (:func:`~feidi_web.chains.services.refresh_enterprise_mounts`), corrections laid over;
     * each firm's revenue and R&D expense are its latest fiscal year's, its tier the highest
-      title it holds today (:func:`highest_title_held`);
+      title it holds today (``feidi.rules.highest_title``, undated titles too);
     * candidates to **attract** are the enclave's parties (``enclave_startup``) and the live
       offers (``profile``) on a gap's nodes; to **grow**, the local firms on them or on a node
       linked to them (``local_firm``) — every mount, counted or not: a firm strong on the
@@ -327,7 +317,7 @@ def chain_figures(user: User, *, top: int = CANDIDATES_PER_GAP) -> ChainFigures:
             revenue=fig.get("revenue"),
             rd_expense=fig.get("rd_expense"),
             year=fig.get("year"),
-            tier=highest_title_held(profile, as_of),
+            tier=highest_title(profile, as_of, undated=True),
         )
     firms = pl.DataFrame(
         [(p.pk, p.revenue, p.rd_expense, p.tier, p.enclave) for p in parties.values()],

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from feidi.rules import title_grants
+from feidi.rules import highest_title
 from feidi.schema import TITLE_LEVELS
 
 #: The figures a baseline keeps, by canonical field name (``feidi.schema``).
@@ -19,11 +19,7 @@ def highest_tier(profile: Mapping[str, Any], on: date) -> str:
     """The highest ladder title the firm holds on ``on`` ("" for none). A dated grant holds
     for three years; an undated title (``holds_*`` without a date) is not counted here, as a
     case cannot say when it was reached."""
-    held = {g.level for g in title_grants(profile) if g.held_on(on)}
-    for level in reversed(TITLE_LEVELS):
-        if level in held:
-            return level
-    return ""
+    return highest_title(profile, on, undated=False) or ""
 
 
 def tier_rank(tier: str) -> int:

@@ -20,10 +20,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feidi.rules import highest_title
 from feidi.schema import TITLE_LEVELS
 from feidi_web.accounts.models import User
 from feidi_web.accounts.scope import scope_text
-from feidi_web.chains.selectors import chain_figures, highest_title_held
+from feidi_web.chains.selectors import chain_figures
 from feidi_web.chains.wording import ChainSummary, GapRow, chain_summaries, graph_payload, node_rows
 from feidi_web.common.display import number_text
 from feidi_web.common.lang import core_lang
@@ -70,7 +71,8 @@ def build_report(user: User, *, today: date | None = None) -> CultivationReport:
     day = today or timezone.localdate()
     firms = firms_for(user).filter(kind="enterprise", enclave=False)
     held = Counter(
-        highest_title_held(p, day) for p in firms.values_list("profile", flat=True).iterator()
+        highest_title(p, day, undated=True)
+        for p in firms.values_list("profile", flat=True).iterator()
     )
     figures = chain_figures(user)
     sections = []
