@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "feidi_web.common",
     "feidi_web.accounts",
     "feidi_web.enterprises",
+    "feidi_web.inbox",
     "feidi_web.evaluations",
     "feidi_web.pool",
     "feidi_web.dashboards",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "feidi_web.events",
     "feidi_web.cultivation",
     "feidi_web.space",
+    "feidi_web.policies",
     "feidi_web.demo",
     "feidi_web.api",
 ]
@@ -162,6 +164,16 @@ FEIDI_PROJECT_STALE_DAYS = int(os.environ.get("FEIDI_PROJECT_STALE_DAYS", "30"))
 FEIDI_PROFILE_DAYS = int(os.environ.get("FEIDI_PROFILE_DAYS", "180"))
 #: Seconds an event's 1:1 meeting schedule may take to compute, in the request (feidi.schedule;
 #: a rescheduling may take this twice). The benchmark event of 2,000 requests needs about 2 s.
+#: Email (reminders, policy digests): the console by default, so a fresh machine prints what it
+#: would send; a real mail server is named by FEIDI_EMAIL_BACKEND and Django's EMAIL_* settings.
+EMAIL_BACKEND = os.environ.get(
+    "FEIDI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("FEIDI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("FEIDI_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("FEIDI_FROM_EMAIL", "飞地 Feidi <noreply@localhost>")
+#: How links in emails and calendar feeds start (this site's address as users reach it).
+FEIDI_SITE_URL = os.environ.get("FEIDI_SITE_URL", "http://127.0.0.1:8000")
 FEIDI_SCHEDULE_SECONDS = float(os.environ.get("FEIDI_SCHEDULE_SECONDS", "20"))
 #: Reverse proxies in front of the platform (accounts.network.client_address): 0 = the client
 #: is REMOTE_ADDR and X-Forwarded-For is ignored; N = the N-th X-Forwarded-For entry from the

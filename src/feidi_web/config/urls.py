@@ -23,6 +23,8 @@ urlpatterns = [
     path("opportunities/", include("feidi_web.opportunities.urls")),
     path("cultivation/", include("feidi_web.cultivation.urls")),
     path("space/", include("feidi_web.space.urls")),
+    path("policies/", include("feidi_web.policies.urls")),
+    path("inbox/", include("feidi_web.inbox.urls")),
     path("matchmaking/", include("feidi_web.matchmaking.urls")),
     path("events/", include("feidi_web.events.urls")),
     path("api/", api.urls),

@@ -170,6 +170,12 @@ class Booking(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    #: When the party arrived (the centre's desk checks them in). A confirmed booking whose
+    #: time has passed without a check-in is a no-show (``space.usage``).
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -181,6 +187,10 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(
                 name="booking_ends_after_start", condition=Q(end__gt=F("start"))
+            ),
+            models.CheckConstraint(
+                name="booking_checked_in_confirmed",
+                condition=Q(checked_in_at__isnull=True) | Q(status=BookingStatus.CONFIRMED),
             ),
         ]
 
@@ -204,3 +214,181 @@ class BookingSlot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resource", "start"], name="booking_slot_once"),
         ]
+
+
+class MembershipKind(models.TextChoices):
+    """What a resident firm rents: a desk of the open area, or a quick-office."""
+
+    DESK = "desk", _("Desk")
+    OFFICE = "office", _("Office")
+
+
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+    RENEWED = "renewed", _("Renewed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Membership(models.Model):
+    """A resident firm of the centre: the desk or office it is assigned, for a term. Renewing
+    ends this row as ``renewed`` and opens the next term as a new row (``renewal_of``), so
+    churn — terms that ended without a renewal — is counted from rows, never kept."""
+
+    party = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("resident firm"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    #: The division whose centre it is (scope, as for resources).
+    jurisdiction_code = models.CharField(_("jurisdiction"), max_length=6, db_index=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=MembershipKind.choices)
+    #: The desk area or office assigned (optional: a desk may be any desk of the open area).
+    resource = models.ForeignKey(
+        Resource,
+        verbose_name=_("assigned"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.ACTIVE,
+    )
+    #: Yuan per month.
+    monthly_fee = models.DecimalField(
+        _("fee per month (yuan)"), max_digits=10, decimal_places=2, default=0
+    )
+    renewal_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_by"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["ends_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="membership_kind_valid", condition=Q(kind__in=MembershipKind.values)
+            ),
+            models.CheckConstraint(
+                name="membership_status_valid", condition=Q(status__in=MembershipStatus.values)
+            ),
+            models.CheckConstraint(
+                name="membership_term_order", condition=Q(ends_on__gte=F("starts_on"))
+            ),
+            models.CheckConstraint(name="membership_fee_range", condition=Q(monthly_fee__gte=0)),
+            models.CheckConstraint(
+                name="membership_jurisdiction_shape",
+                condition=Q(jurisdiction_code__regex=r"^[0-9]{6}$"),
+            ),
+            # one active term per firm and centre
+            models.UniqueConstraint(
+                fields=["party", "jurisdiction_code"],
+                condition=Q(status="active"),
+                name="membership_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} {self.starts_on}–{self.ends_on}"
+
+
+class VisitPurpose(models.TextChoices):
+    TOUR = "tour", _("Tour of the centre")
+    MEETING = "meeting", _("Meeting a resident")
+    INVESTMENT = "investment", _("Investment talk")
+    EVENT = "event", _("Event")
+    OTHER = "other", _("Other")
+
+
+class Visit(models.Model):
+    """One visitor at the centre's front desk: who, from where, hosted by whom, why, when.
+    A visitor from a firm the office would like to land can be filed as a pipeline lead
+    (source: enclave centre); ``project`` then names it."""
+
+    jurisdiction_code = models.CharField(_("jurisdiction"), max_length=6, db_index=True)
+    visitor_name = models.CharField(_("visitor"), max_length=100)
+    #: The visitor's organisation as a registry party (a prospect may have no credit code).
+    party = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    #: Who they came to see: a member of staff, or a resident firm.
+    host_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("host"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    host_party = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("host firm"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_visits",
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=VisitPurpose.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    arrived_at = models.DateTimeField(_("arrived"), db_index=True)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    project = models.ForeignKey(
+        "pipeline.Project",
+        verbose_name=_("pipeline project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-arrived_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="visit_purpose_valid", condition=Q(purpose__in=VisitPurpose.values)
+            ),
+            models.CheckConstraint(
+                name="visit_left_after_arrival",
+                condition=Q(left_at__isnull=True) | Q(left_at__gte=F("arrived_at")),
+            ),
+            models.CheckConstraint(
+                name="visit_jurisdiction_shape",
+                condition=Q(jurisdiction_code__regex=r"^[0-9]{6}$"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.visitor_name
+
+
+class FeedKey(models.Model):
+    """The secret in a person's calendar-feed addresses (calendar apps cannot log in). It
+    opens only the feeds of its owner's scope, read-only; renewing it retires the old
+    addresses. Stored as a SHA-256 digest, like the API tokens."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
