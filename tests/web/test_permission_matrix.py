@@ -269,6 +269,10 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "space:cancel": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
     "space:approvals": {"GET": only({"admin", "operator_a"}), "POST": NO_POST},
     "space:decide": {"GET": NO_POST, "POST": only({"admin", "operator_a"})},
+    # the inbox: everyone logged in has their own
+    "inbox:list": {"GET": LOGGED_IN, "POST": NO_POST},
+    "inbox:read": {"GET": NO_POST, "POST": LOGGED_IN},
+    "inbox:badge": {"GET": LOGGED_IN, "POST": NO_POST},
 }
 
 #: API operation id → method → role → answer (a missing or refused token: 401, "login").
@@ -592,6 +596,9 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "space:cancel": f"/space/bookings/{world.booking.pk}/cancel/",
         "space:approvals": "/space/approvals/",
         "space:decide": f"/space/bookings/{world.booking.pk}/decide/",
+        "inbox:list": "/inbox/",
+        "inbox:read": "/inbox/read/",
+        "inbox:badge": "/inbox/badge/",
     }
     data: dict = {}
     if name == "set_language":

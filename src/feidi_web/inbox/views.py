@@ -28,7 +28,8 @@ def inbox(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def read(request: AuthedRequest) -> HttpResponse:
     raw = request.POST.getlist("message")
-    ids = [int(x) for x in raw if x.isdigit()][:500] if raw else None
+    # ids as the database can hold them (a 30-digit "id" would overflow SQLite's integer)
+    ids = [int(x) for x in raw if x.isdigit() and len(x) <= 18][:500] if raw else None
     services.mark_read(request.user, ids)
     return redirect("inbox:list")
 
