@@ -317,13 +317,23 @@ def test_an_authored_policy_is_checked_loaded_and_previewed(data: Dataset) -> No
     e = eligibility(data, as_of=AS_OF, policies=[p])
     assert _row(e, "all", p.id)["benefit_amount"] == 20.0
     x = e.explain(CODES["all"], p.id)
-    assert [c.label for c, _ in x.conditions][1] == "注册地在适用地区（行政区划代码 320581）"
+    assert [c.label for c, _ in x.conditions][1] == "注册地在常熟市（320581）"
     last = x.conditions[-1]
     assert (last[0].required, last[0].observed, last[1].observed) == (
         "≥ 2,000 万元",
         "5,000 万元",
         "CNY 50 m",
     )
+
+
+def test_a_city_region_covers_its_counties(data: Dataset) -> None:
+    """苏州市 320500 is its counties 3205xx (常熟 320581 among them), as the registry reads a
+    division code — not the six characters "320500"."""
+    p = load_policy_spec(_spec(region="320500"))
+    assert p.region == "3205"
+    assert preview(_spec(region="320500"), data, AS_OF) == preview(_spec(), data, AS_OF)
+    x = eligibility(data, as_of=AS_OF, policies=[p]).explain(CODES["all"], p.id)
+    assert [c.label for c, _ in x.conditions][1] == "注册地在苏州市（3205）"
 
 
 def test_authoring_errors_are_listed() -> None:

@@ -55,6 +55,8 @@ PATHS = {
     ("get", "/api/bookings"),
     ("post", "/api/bookings"),
     ("post", "/api/bookings/{booking_id}/cancel"),
+    ("get", "/api/policies"),
+    ("get", "/api/enterprises/{credit_code}/policies"),
 }
 
 

@@ -45,8 +45,11 @@ from feidi_web.matchmaking import services as mm
 from feidi_web.matchmaking.models import Match, Profile
 from feidi_web.pipeline.models import FollowUp, Project
 from feidi_web.pipeline.services import NewCounterpart, follow_up_add, project_create
-from feidi_web.space.models import Booking, Resource
-from feidi_web.space.services import booking_create
+from feidi_web.policies.models import LocalPolicy, PolicyApplication
+from feidi_web.policies.services import policy_create
+from feidi_web.space.feeds import feed_key_renew
+from feidi_web.space.models import Booking, Membership, Resource, Visit
+from feidi_web.space.services import booking_create, membership_create, visit_create
 
 A, B = "320581", "320582"
 ROLES = ("anon", "admin", "staff_a", "operator_a", "officer_a", "firm_a", "staff_b", "firm_b")
@@ -83,6 +86,8 @@ B_HIDDEN = {"staff_b": HIDDEN, "firm_b": HIDDEN}
 FIRMS_403 = {"firm_a": FORBIDDEN, "firm_b": FORBIDDEN}
 CULTIVATION_READ = {"admin", "staff_a", "officer_a"}
 CULTIVATION_WRITE = only({"admin", "staff_a"}, others=HIDDEN, officer_a=FORBIDDEN, **FIRMS_403)
+#: county A's local policy: its authors (county staff, administrators); B's staff do not see it
+POLICY_AUTHOR_A = only({"admin", "staff_a"}, staff_b=HIDDEN)
 
 #: page URL name → method → role → answer. Every page is asked with GET and with POST.
 PAGES: dict[str, dict[str, dict[str, str]]] = {
@@ -269,10 +274,91 @@ PAGES: dict[str, dict[str, dict[str, str]]] = {
     "space:cancel": {"GET": NO_POST, "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN)},
     "space:approvals": {"GET": only({"admin", "operator_a"}), "POST": NO_POST},
     "space:decide": {"GET": NO_POST, "POST": only({"admin", "operator_a"})},
+    # space operations: resources and memberships are edited by admin, county staff and the
+    # enclave operator; the front desk (today, check-in, visitors, leads) is all centre staff;
+    # firm users are refused (403), county B finds nothing of A's (404). Empty POSTs are
+    # refused as input (422) after permission passed.
+    "space:resource_new": {
+        "GET": only({"admin", "staff_a", "operator_a", "staff_b"}),
+        "POST": only({"admin", "staff_a", "operator_a", "staff_b"}),
+    },
+    "space:resource_edit": {
+        "GET": only({"admin", "staff_a", "operator_a"}, staff_b=HIDDEN),
+        "POST": only({"admin", "staff_a", "operator_a"}, staff_b=HIDDEN),
+    },
+    "space:book_series": {
+        "GET": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+        "POST": only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+    },
+    "space:today": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "space:check_in": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    "space:booking_lead": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    "space:members": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "space:member_new": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a", "operator_a", "staff_b"}),
+    },
+    "space:member_renew": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a", "operator_a"}, staff_b=HIDDEN),
+    },
+    "space:member_end": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a", "operator_a"}, staff_b=HIDDEN),
+    },
+    "space:visitors": {"GET": only(GOVERNMENT), "POST": only(GOVERNMENT)},
+    "space:visit_left": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    "space:visit_lead": {"GET": NO_POST, "POST": only(PIPELINE_A, staff_b=HIDDEN)},
+    # calendar feeds: everyone of the space makes their own addresses; a feed is opened by the
+    # key in its address (firm_a's here), not by a log-in (scope: tests/web/test_space_feeds.py)
+    "space:calendar": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "space:feed_mine": {"GET": EVERYONE, "POST": PUBLIC_NO_POST},
+    "space:feed_resource": {"GET": EVERYONE, "POST": PUBLIC_NO_POST},
+    # utilisation: the centre's staff, each of their own division; firm users are refused
+    "space:usage": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "space:usage_xlsx": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "space:usage_pdf": {"GET": only(GOVERNMENT), "POST": NO_POST},
     # the inbox: everyone logged in has their own
     "inbox:list": {"GET": LOGGED_IN, "POST": NO_POST},
     "inbox:read": {"GET": NO_POST, "POST": LOGGED_IN},
     "inbox:badge": {"GET": LOGGED_IN, "POST": NO_POST},
+    # policies: government roles read the policies covering their firms, a firm user is sent
+    # on to their own firm's page; county staff author their division's local policies
+    "policies:list": {"GET": only(GOVERNMENT | {"firm_a", "firm_b"}), "POST": NO_POST},
+    "policies:detail": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "policies:export": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "policies:firm": {
+        "GET": only({"admin", "staff_a", "officer_a", "firm_a"}, others=HIDDEN),
+        "POST": NO_POST,
+    },
+    "policies:local": {"GET": only(EDITORS), "POST": NO_POST},
+    "policies:local_new": {"GET": only(EDITORS), "POST": only(EDITORS)},
+    "policies:local_policy": {"GET": POLICY_AUTHOR_A, "POST": NO_POST},
+    "policies:version": {"GET": POLICY_AUTHOR_A, "POST": NO_POST},
+    "policies:version_edit": {"GET": POLICY_AUTHOR_A, "POST": POLICY_AUTHOR_A},
+    "policies:version_new": {"GET": NO_POST, "POST": POLICY_AUTHOR_A},
+    "policies:version_preview": {"GET": NO_POST, "POST": POLICY_AUTHOR_A},
+    "policies:version_publish": {"GET": NO_POST, "POST": POLICY_AUTHOR_A},
+    # digests: government roles see the runs, authors send; 免申即享 lists for government
+    # roles; applications: each sees those of their scope (a firm user, their own), authors
+    # decide, the firm withdraws; a firm's own user or its county's authors apply for it
+    "policies:digests": {"GET": only(GOVERNMENT), "POST": only(EDITORS)},
+    "policies:free": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "policies:free_export": {"GET": only(GOVERNMENT), "POST": NO_POST},
+    "policies:applications": {"GET": LOGGED_IN, "POST": NO_POST},
+    "policies:applications_export": {"GET": LOGGED_IN, "POST": NO_POST},
+    "policies:application": {
+        "GET": only({"admin", "staff_a", "officer_a", "firm_a"}, others=HIDDEN),
+        "POST": NO_POST,
+    },
+    "policies:application_move": {
+        "GET": NO_POST,
+        "POST": only({"admin", "staff_a", "firm_a"}, others=HIDDEN, officer_a=FORBIDDEN),
+    },
+    "policies:apply": {
+        "GET": only({"admin", "staff_a", "firm_a"}, others=HIDDEN, officer_a=FORBIDDEN),
+        "POST": only({"admin", "staff_a", "firm_a"}, others=HIDDEN, officer_a=FORBIDDEN),
+    },
 }
 
 #: API operation id → method → role → answer (a missing or refused token: 401, "login").
@@ -319,6 +405,10 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("booking_list", "GET"): only(MATCHMAKING),
     ("booking_post", "POST"): only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
     ("booking_cancel_post", "POST"): only(PIPELINE_A | {"firm_a"}, **B_HIDDEN),
+    ("policy_list", "GET"): only(GOVERNMENT | {"firm_a", "firm_b"}),
+    ("enterprise_policies", "GET"): only(
+        {"admin", "staff_a", "officer_a", "firm_a"}, others=HIDDEN
+    ),
 }
 
 #: Patterns that are not pages of the platform: Django's admin (its own staff-only
@@ -348,6 +438,8 @@ class World:
     case: ServiceCase
     room: Resource
     booking: Booking
+    membership: Membership
+    visit: Visit
 
 
 def _csv(text: str) -> SimpleUploadedFile:
@@ -465,6 +557,15 @@ def world(city, admin_user, staff_user, operator_user) -> World:
     booking = booking_create(
         actor=users["firm_a"], resource=room, start=at_ten, end=at_ten + timedelta(hours=1)
     )
+    # space operations: firm A a resident of A's centre, a visitor logged at its front desk
+    membership = membership_create(
+        actor=staff_user,
+        party=firm,
+        kind="office",
+        starts_on=AS_OF,
+        ends_on=AS_OF + timedelta(days=365),
+    )
+    visit = visit_create(actor=staff_user, visitor_name="刘博士", purpose="tour")
     keys = {}
     for role, user in users.items():
         keys[role] = ApiToken.new_key()
@@ -486,6 +587,8 @@ def world(city, admin_user, staff_user, operator_user) -> World:
         case=case,
         room=room,
         booking=booking,
+        membership=membership,
+        visit=visit,
     )
 
 
@@ -498,6 +601,10 @@ def _year_version(world: World) -> str:
 
 def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
     code = world.firm.credit_code
+    if name in ("space:feed_mine", "space:feed_resource"):
+        key = feed_key_renew(world.users["firm_a"])  # stands for firm_a, whoever asks
+        tail = "mine.ics" if name == "space:feed_mine" else f"resources/{world.room.pk}.ics"
+        return f"/space/feed/{key}/{tail}", {}
     urls = {
         "home": "/",
         "healthz": "/healthz",
@@ -596,9 +703,46 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         "space:cancel": f"/space/bookings/{world.booking.pk}/cancel/",
         "space:approvals": "/space/approvals/",
         "space:decide": f"/space/bookings/{world.booking.pk}/decide/",
+        "space:resource_new": "/space/resources/new/",
+        "space:resource_edit": f"/space/resources/{world.room.pk}/edit/",
+        "space:book_series": f"/space/resources/{world.room.pk}/repeat/",
+        "space:today": "/space/today/",
+        "space:check_in": f"/space/bookings/{world.booking.pk}/check-in/",
+        "space:booking_lead": f"/space/bookings/{world.booking.pk}/lead/",
+        "space:members": "/space/members/",
+        "space:member_new": "/space/members/new/",
+        "space:member_renew": f"/space/members/{world.membership.pk}/renew/",
+        "space:member_end": f"/space/members/{world.membership.pk}/end/",
+        "space:visitors": "/space/visitors/",
+        "space:visit_left": f"/space/visitors/{world.visit.pk}/left/",
+        "space:visit_lead": f"/space/visitors/{world.visit.pk}/lead/",
+        "space:calendar": "/space/calendar/",
+        "space:usage": "/space/usage/",
+        "space:usage_xlsx": "/space/usage.xlsx",
+        "space:usage_pdf": "/space/usage.pdf",
         "inbox:list": "/inbox/",
         "inbox:read": "/inbox/read/",
         "inbox:badge": "/inbox/badge/",
+        "policies:list": "/policies/",
+        "policies:detail": "/policies/rd-super-deduction/",
+        "policies:export": "/policies/rd-super-deduction/export.xlsx",
+        "policies:firm": f"/policies/firms/{code}/",
+        "policies:local": "/policies/local/",
+        "policies:local_new": "/policies/local/new/",
+        "policies:local_policy": f"/policies/local/{_local_policy(world).slug}/",
+        "policies:version": f"/policies/local/{_local_policy(world).slug}/v1/",
+        "policies:version_edit": f"/policies/local/{_local_policy(world).slug}/v1/edit/",
+        "policies:version_new": f"/policies/local/{_local_policy(world).slug}/new-version/",
+        "policies:version_preview": f"/policies/local/{_local_policy(world).slug}/v1/preview/",
+        "policies:version_publish": f"/policies/local/{_local_policy(world).slug}/v1/publish/",
+        "policies:digests": "/policies/digests/",
+        "policies:free": "/policies/free/",
+        "policies:free_export": "/policies/free/export.xlsx",
+        "policies:applications": "/policies/applications/",
+        "policies:applications_export": "/policies/applications/export.xlsx",
+        "policies:application": f"/policies/applications/{_application(world).pk}/",
+        "policies:application_move": f"/policies/applications/{_application(world).pk}/move/",
+        "policies:apply": f"/policies/firms/{code}/apply/small-low-profit/",
     }
     data: dict = {}
     if name == "set_language":
@@ -671,7 +815,58 @@ def _page_request(name: str, method: str, world: World) -> tuple[str, dict]:
         data = {"version": world.booking.version, "decision": "approve"}
     elif name == "enterprises:year_edit" and method == "POST":
         data = {"version": world.firm.years.get(year=2025).version, "employees": "77"}
+    elif name in POLICY_VERSION_POSTS and method == "POST":
+        version = _local_policy(world).versions.get(number=1)
+        data = {"edit_version": version.edit_version, "name": ""}  # an edit refused (422)
+    elif name == "policies:local_new" and method == "POST":
+        data = {"slug": "rd-super-deduction"}  # refused as input (422), after permission
+    elif name == "policies:application_move" and method == "POST":
+        data = {"version": _application(world).version, "to": "under_review"}
+    elif name == "policies:apply" and method == "POST":
+        data = {"note": "矩阵测试"}  # the first succeeds; later ones are refused as input
     return urls[name], data
+
+
+POLICY_VERSION_POSTS = (
+    "policies:version_edit",
+    "policies:version_preview",
+    "policies:version_publish",
+)
+
+
+def _application(world: World) -> PolicyApplication:
+    """Firm A's application for a policy (submitted), made when first asked for."""
+    found = PolicyApplication.objects.filter(enterprise=world.firm, policy="high-tech-rate")
+    return found.first() or PolicyApplication.objects.create(
+        enterprise=world.firm,
+        policy="high-tech-rate",
+        submitted_by=world.users["firm_a"],
+        submitted_at=timezone.now(),
+    )
+
+
+def _local_policy(world: World) -> LocalPolicy:
+    """County A's local policy (its first version a draft), made when first asked for."""
+    found = LocalPolicy.objects.filter(slug="matrix-reward").first()
+    if found is not None:
+        return found
+    spec = {
+        "id": "matrix-reward",
+        "name": "测试奖励",
+        "name_en": "Test reward",
+        "document": "测试文件",
+        "article": "第一条",
+        "article_en": "Article 1",
+        "issuer": "虞山街道",
+        "effective_from": "2026-01-01",
+        "benefit": {"zh": "奖励", "en": "A reward"},
+        "requires": {
+            "name": "营业收入",
+            "name_en": "Revenue",
+            "all": [{"name": "营业收入", "name_en": "Revenue", "field": "revenue", "at_least": 1}],
+        },
+    }
+    return policy_create(actor=world.users["staff_a"], spec=spec)[0]
 
 
 def _api_request(op: str, world: World) -> tuple[str, dict, dict]:
@@ -732,6 +927,8 @@ def _api_request(op: str, world: World) -> tuple[str, dict, dict]:
         "booking_list": ("/api/bookings", {}, {}),
         "booking_post": ("/api/bookings", _booking_body(world), {}),
         "booking_cancel_post": (f"/api/bookings/{world.booking.pk}/cancel", {}, {}),
+        "policy_list": ("/api/policies", {}, {}),
+        "enterprise_policies": (f"/api/enterprises/{code}/policies", {}, {}),
     }[op]
 
 

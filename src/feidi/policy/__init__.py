@@ -3,8 +3,9 @@
 * **Policies as data** — ``data/*.yaml``, one rulebook per policy document in the ladder's own
   format (a document with several policies has a tier per policy), plus a ``policies:``
   section with what the engine does not read: the benefit in words, how its amount is
-  priced, the English citation, local or national. Shipped: 研发费用加计扣除 (100%), 高新技术企业
-  15% rate, 小型微利企业 relief, the three 专精特新 titles (the ladder's own tiers, by
+  priced, the English citation, local or national, how it is claimed (``claim``: 免申即享
+  ``automatic``, ``self_declared`` or ``apply``, :data:`CLAIMS`). Shipped: 研发费用加计扣除
+  (100%), 高新技术企业 15% rate, 小型微利企业 relief, the three 专精特新 titles (the ladder's own tiers, by
   ``extends``), and an explicitly labelled example of the demo province's rewards
   (:func:`load_policies`).
 * **Eligibility** — :func:`eligibility` grades every firm on every policy in force:
@@ -26,8 +27,10 @@ from feidi._lazy import lazy_names
 # Imported when first used (PEP 562): the `feidi` CLI registers `feidi policies` through this
 # package, and `feidi evaluate` should not load the policies.
 _WHERE = {
+    "CLAIMS": "_policies",
     "Amount": "_policies",
     "Bilingual": "_policies",
+    "Claim": "_policies",
     "Policy": "_policies",
     "load_policies": "_policies",
     "policy_by_id": "_policies",
@@ -60,17 +63,27 @@ if TYPE_CHECKING:
         Verdict,
         eligibility,
     )
-    from feidi.policy._policies import Amount, Bilingual, Policy, load_policies, policy_by_id
+    from feidi.policy._policies import (
+        CLAIMS,
+        Amount,
+        Bilingual,
+        Claim,
+        Policy,
+        load_policies,
+        policy_by_id,
+    )
 
 
 __getattr__ = lazy_names(__name__, _WHERE, globals())
 
 
 __all__ = [
+    "CLAIMS",
     "EXCLUDED_DIVISIONS",
     "VERDICTS",
     "Amount",
     "Bilingual",
+    "Claim",
     "Eligibility",
     "Policy",
     "PolicyExplanation",

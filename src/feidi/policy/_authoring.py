@@ -9,6 +9,7 @@ The spec (every text a user sees in both languages)::
     region: "320581"                         # optional: 行政区划代码 prefix it applies in
     benefit: {zh: ..., en: ...}
     amount: {fixed: 50, zh: ..., en: ...}    # optional; or {field: rd_expense, times: 0.1, ...}
+    claim: apply                             # optional: automatic (免申即享) / self_declared / apply
     requires: a condition tree of the ladder's rulebook format: all / any, or a leaf
               {measure: <catalogue measure> | field: <registry field>, at_least / at_most /
                greater_than / less_than: number | is: true/false | in: [values]}, each node
@@ -30,7 +31,8 @@ from typing import Any
 import yaml
 
 from feidi.policy._eligibility import VERDICTS, Verdict, grade
-from feidi.policy._policies import Bilingual, Policy, policies_from_source, source_of
+from feidi.policy._policies import CLAIMS, Bilingual, Policy, policies_from_source, source_of
+from feidi.reference import division
 from feidi.rules import FirmData, RulebookError
 from feidi.schema import FIELDS, Field
 
@@ -231,6 +233,14 @@ def _static_problems(spec: Any) -> list[Bilingual]:
     amount = spec.get("amount")
     if amount is not None:
         out.extend(_amount_problems(amount))
+    claim = spec.get("claim")
+    if claim is not None and not (isinstance(claim, str) and claim in CLAIMS):
+        out.append(
+            (
+                f"享受方式 claim 应为 {'、'.join(CLAIMS)} 之一",
+                f"claim must be one of {', '.join(CLAIMS)}",
+            )
+        )
     if "requires" not in spec:
         out.append(("缺少条件 requires", "requires is missing"))
     else:
@@ -280,6 +290,26 @@ def _condition(node: Mapping[str, Any], measures: dict[str, Any]) -> dict[str, A
     return out
 
 
+def _area(region: str) -> str:
+    """The prefix a region covers, as the registry reads division codes: a city's 320500 is
+    its counties 3205xx, a province's 320000 is 32xxxx (a bare prefix stays as given).
+
+    >>> _area("320500"), _area("320000"), _area("320581"), _area("3205")
+    ('3205', '32', '320581', '3205')
+    """
+    if len(region) == 6 and region.endswith("0000"):
+        return region[:2]
+    if len(region) == 6 and region.endswith("00"):
+        return region[:4]
+    return region
+
+
+def _place(area: str) -> str:
+    """A region's name as 统计用区划代码 gives it (常熟市), with the code for the unlisted."""
+    found = division(area.ljust(6, "0"))
+    return f"{found.name}（{area}）" if found else f"行政区划代码 {area}"
+
+
 def load_policy_spec(spec: Mapping[str, Any]) -> Policy:
     """A checked authored policy as a :class:`Policy` (``local``), its rulebook made from it.
 
@@ -290,7 +320,7 @@ def load_policy_spec(spec: Mapping[str, Any]) -> Policy:
         raise PolicySpecError(problems)
     measures: dict[str, Any] = {}
     requires = _condition(spec["requires"], measures)
-    region = str(spec["region"]) if spec.get("region") is not None else None
+    region = _area(str(spec["region"])) if spec.get("region") is not None else None
     inputs = []
     if region is not None:
         inputs.append(dict(_REGION_INPUT))
@@ -306,8 +336,8 @@ def load_policy_spec(spec: Mapping[str, Any]) -> Policy:
             "all": [
                 {
                     "id": "region",
-                    "name": f"注册地在适用地区（行政区划代码 {region}）",
-                    "name_en": f"Registered in the region (division code {region})",
+                    "name": f"注册地在{_place(region)}",
+                    "name_en": f"Registered in {_place(region)}",
                     "measure": "in_policy_region",
                     "is": True,
                 },
@@ -342,6 +372,7 @@ def load_policy_spec(spec: Mapping[str, Any]) -> Policy:
                 "region": region,
                 "article_en": spec["article_en"],
                 "benefit": dict(spec["benefit"]),
+                "claim": str(spec.get("claim") or "apply"),
                 **({"amount": dict(spec["amount"])} if spec.get("amount") is not None else {}),
             }
         ],

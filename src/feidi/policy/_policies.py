@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -28,8 +28,10 @@ from feidi.rules import (
 )
 
 __all__ = [
+    "CLAIMS",
     "Amount",
     "Bilingual",
+    "Claim",
     "Policy",
     "load_policies",
     "policies_from_source",
@@ -39,6 +41,17 @@ __all__ = [
 
 Bilingual = tuple[str, str]
 _MEASURES = "_measures"
+
+#: How a firm gets the benefit: ``automatic`` — granted without applying (免申即享: the
+#: authority pushes it to the firms its data find eligible); ``self_declared`` — the firm
+#: claims it itself when it files (自行判别、申报享受: no approval, e.g. at the tax return);
+#: ``apply`` — the firm applies and the authority decides (the default).
+Claim = Literal["automatic", "self_declared", "apply"]
+CLAIMS: dict[Claim, Bilingual] = {
+    "automatic": ("免申即享", "granted without applying"),
+    "self_declared": ("自行申报享受", "claimed by the firm when it files"),
+    "apply": ("申请审批", "by application"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +95,8 @@ class Policy:
     #: The rulebook read from ``source`` (kept: a source's digest hashes all its texts).
     rulebook: Rulebook = dataclasses.field(repr=False, compare=False)
     dates_confirmed: bool = True
+    #: How the benefit is obtained (:data:`CLAIMS`): the YAML entry's ``claim``, else apply.
+    claim: Claim = "apply"
 
     @property
     def digest(self) -> str:
@@ -163,6 +178,17 @@ def _amount(d: Any, ctx: str) -> Amount | None:
         raise RulebookError(f"{ctx}: {exc}") from None
 
 
+def claim_of(value: Any, ctx: str) -> Claim:
+    """A ``claim:`` value checked (absent: ``apply``)."""
+    if value is None:
+        return "apply"
+    if not (isinstance(value, str) and value in CLAIMS):
+        raise RulebookError(
+            f"{ctx}: claim 应为 {'、'.join(CLAIMS)} 之一 / claim must be one of {', '.join(CLAIMS)}"
+        )
+    return value  # type: ignore[no-any-return]
+
+
 def policies_from_source(source: RulebookSource, *, local: bool | None = None) -> list[Policy]:
     """The policies a rulebook source declares under ``policies:``, checked against its
     tiers. ``local`` overrides the file's flag (an authored policy is always local)."""
@@ -204,6 +230,7 @@ def policies_from_source(source: RulebookSource, *, local: bool | None = None) -
                 source=source,
                 rulebook=book,
                 dates_confirmed=book.dates_confirmed,
+                claim=claim_of(entry.get("claim"), f"{ctx}.claim"),
             )
         )
     return out

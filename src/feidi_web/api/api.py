@@ -54,3 +54,4 @@ api.add_router("/opportunities", "feidi_web.api.opportunities.router")
 api.add_router("/chains", chains.router)
 api.add_router("", cultivation.router)  # /diagnoses, /cases
 api.add_router("", "feidi_web.api.space.router")  # /resources, /bookings
+api.add_router("", "feidi_web.api.policies.router")  # /policies, /enterprises/{code}/policies

@@ -55,6 +55,23 @@ class AuditAction(models.TextChoices):
     BOOKING_CREATE = "booking.create", _("Space booked")
     BOOKING_CANCEL = "booking.cancel", _("Booking cancelled")
     BOOKING_DECIDE = "booking.decide", _("Booking approved or rejected")
+    LOCAL_POLICY_CREATE = "policy.create", _("Local policy created")
+    POLICY_VERSION_SAVE = "policy.save", _("Policy version saved")
+    POLICY_PREVIEW = "policy.preview", _("Policy previewed")
+    POLICY_PUBLISH = "policy.publish", _("Policy version published")
+    APPLICATION_SUBMIT = "application.submit", _("Policy application submitted")
+    APPLICATION_MOVE = "application.move", _("Policy application status changed")
+    BOOKING_CHECK_IN = "booking.check_in", _("Booking checked in")
+    BOOKING_LEAD = "booking.lead", _("Booking party filed as a lead")
+    RESOURCE_CREATE = "resource.create", _("Resource added")
+    RESOURCE_UPDATE = "resource.update", _("Resource changed")
+    MEMBERSHIP_CREATE = "membership.create", _("Membership added")
+    MEMBERSHIP_RENEW = "membership.renew", _("Membership renewed")
+    MEMBERSHIP_END = "membership.end", _("Membership ended")
+    MEMBERSHIP_CANCEL = "membership.cancel", _("Membership cancelled")
+    VISIT_CREATE = "visit.create", _("Visit logged")
+    VISIT_LEFT = "visit.left", _("Visitor left")
+    VISIT_LEAD = "visit.lead", _("Visitor filed as a lead")
 
 
 def party_subject(party_id: int) -> str:
@@ -79,6 +96,11 @@ def profile_subject(profile_id: int) -> str:
 def case_subject(case_id: int) -> str:
     """A service case's entries (its referral and moves)."""
     return f"case:{case_id}"
+
+
+def application_subject(application_id: int) -> str:
+    """A policy application's entries (its submission and moves)."""
+    return f"application:{application_id}"
 
 
 def audit_entry(

@@ -19,6 +19,7 @@ _NAV = (
     ("registry:list", _("Registry"), GOVERNMENT_ROLES),
     ("pool:pool", pgettext_lazy("nav", "Pool"), GOVERNMENT_ROLES),
     ("cultivation:list", pgettext_lazy("nav", "Diagnosis"), GOVERNMENT_ROLES),
+    ("policies:list", pgettext_lazy("nav", "Policies"), GOVERNMENT_ROLES | {Role.ENTERPRISE}),
     ("chains:list", pgettext_lazy("nav", "Chains"), GOVERNMENT_ROLES),
     ("opportunities:list", _("Opportunities"), GOVERNMENT_ROLES),
     ("matchmaking:list", _("Matchmaking"), PIPELINE_ROLES | {Role.ENTERPRISE}),

@@ -44,6 +44,7 @@ from feidi_web.matchmaking.models import Profile
 from feidi_web.pipeline.models import Project
 from feidi_web.pipeline.permissions import ENCLAVE_SOURCES
 from feidi_web.pipeline.services import NewCounterpart, project_create, project_move
+from feidi_web.policies.demo import load_policies_demo
 from feidi_web.space.demo import load_space
 
 #: Three as-of dates, one per fiscal year 2023-2025, so the cockpit shows movement.
@@ -145,6 +146,7 @@ def load_demo(
     load_chain_mounts(say=say)
     load_cultivation(say=say)
     load_space(say=say)
+    load_policies_demo(say=say)
     return accounts
 
 

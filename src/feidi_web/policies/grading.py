@@ -29,6 +29,7 @@ from feidi.policy import (
     load_policies,
     load_policy_spec,
 )
+from feidi_web.accounts.scope import division_prefix
 from feidi_web.enterprises.models import Enterprise, FiscalYear
 from feidi_web.enterprises.selectors import dataset_for
 from feidi_web.policies.models import PolicyVersion, VersionStatus
@@ -43,7 +44,8 @@ def area_of(policy: Policy, authored_in: str | None = None) -> str:
     if policy.region:
         return policy.region
     if policy.local and authored_in:
-        return authored_in
+        # a city's division 320500 covers its counties 3205xx, as the registry's scope does
+        return division_prefix(authored_in)
     return ""
 
 

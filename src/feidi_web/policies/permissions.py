@@ -16,8 +16,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from feidi_web.accounts.models import GOVERNMENT_ROLES, Role, User
+from feidi_web.accounts.scope import division_prefix
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import enterprise_scope
+from feidi_web.policies.models import LocalPolicy
 
 #: Who authors local policies, sends digests and decides applications.
 AUTHOR_ROLES = frozenset({Role.ADMIN, Role.COUNTY_STAFF})
@@ -71,3 +73,29 @@ def firm_for(user: User, credit_code: str) -> Enterprise:
         return firms_for(user).get(credit_code=credit_code)
     except Enterprise.DoesNotExist:
         raise Http404("enterprise not found") from None
+
+
+# --- authoring local policies (the policy-pages helper's block) ------------------------------
+
+
+def authored_policies(user: User) -> QuerySet[LocalPolicy]:
+    """The local policies ``user`` authors: their division's (an administrator: all)."""
+    if not is_author(user):
+        return LocalPolicy.objects.none()
+    if user.role == Role.ADMIN:
+        return LocalPolicy.objects.all()
+    if not user.division_code:
+        return LocalPolicy.objects.none()
+    return LocalPolicy.objects.filter(
+        jurisdiction_code__startswith=division_prefix(user.division_code)
+    )
+
+
+def local_policy_for(user: User, slug: str) -> LocalPolicy:
+    """A local policy of ``user``'s division by its id: 403 for who does not author, 404
+    outside the division."""
+    require_author(user)
+    try:
+        return authored_policies(user).get(slug=slug)
+    except LocalPolicy.DoesNotExist:
+        raise Http404("policy not found") from None
