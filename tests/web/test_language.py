@@ -17,3 +17,21 @@ def test_language_switch_sets_english(client, staff_user, city):
     body = client.get("/enterprises/").content.decode()
     assert '<html lang="en">' in body
     assert "Enterprise registry" in body
+
+
+def test_the_choice_is_remembered_on_the_account_for_what_is_sent_later(client, staff_user):
+    """Reminders and digests are written in the language the person last chose."""
+    client.force_login(staff_user)
+    assert staff_user.reading_language == "zh-hans"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    staff_user.refresh_from_db()
+    assert (staff_user.language, staff_user.reading_language) == ("en", "en")
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})  # not a language of ours
+    staff_user.refresh_from_db()
+    assert staff_user.language == "en"
+
+
+def test_an_anonymous_switch_stores_nothing(client, staff_user):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    staff_user.refresh_from_db()
+    assert staff_user.language == ""

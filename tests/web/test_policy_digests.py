@@ -165,11 +165,8 @@ def test_the_message_is_in_the_recipients_language_not_the_senders(
     city, staff_user, firm_user, monkeypatch
 ):
     english = make_user("firm-en", Role.ENTERPRISE, enterprise=city[0])
-    monkeypatch.setattr(
-        digests,
-        "recipient_language",
-        lambda user: "en" if user.pk == english.pk else "zh-hans",
-    )
+    english.language = "en"  # chosen with the navigation's language buttons
+    english.save(update_fields=["language"])
     with translation.override("en"):  # the sender reads English
         digest_send(actor=staff_user, as_of=AS_OF)
     zh = Message.objects.get(recipient=firm_user)
@@ -184,7 +181,7 @@ def test_the_message_is_in_the_recipients_language_not_the_senders(
 
 
 def test_without_a_stored_language_the_sites_default_is_used(firm_user):
-    assert digests.recipient_language(firm_user) == "zh-hans"
+    assert firm_user.language == "" and firm_user.reading_language == "zh-hans"
 
 
 def test_staff_of_another_county_tell_none_of_our_firms(

@@ -34,7 +34,6 @@ from feidi_web.inbox.models import Message, Topic
 from feidi_web.space.feeds import feed_key_renew
 from feidi_web.space.models import Booking, FeedKey, Membership, Resource
 from feidi_web.space.reminders import (
-    language_of,
     send_booking_reminders,
     send_membership_reminders,
 )
@@ -321,11 +320,11 @@ def test_booking_reminders_told_once_to_the_booker(world):
 
 def test_reminder_language_is_the_accounts_or_the_sites(world):
     """No language preference on the account: the site's (zh-hans); one kept: that one."""
-    assert language_of(world.user_a) == "zh-hans"
-    world.user_a.language = "en"  # a preference, should the account keep one
-    assert language_of(world.user_a) == "en"
+    assert world.user_a.reading_language == "zh-hans"
+    world.user_a.language = "en"  # chosen with the navigation's language buttons
+    assert world.user_a.reading_language == "en"
     world.user_a.language = "fr"  # not a language of the site
-    assert language_of(world.user_a) == "zh-hans"
+    assert world.user_a.reading_language == "zh-hans"
 
 
 def _membership(world, party, ends_on, status="active", code=A) -> Membership:

@@ -62,6 +62,9 @@ class User(AbstractUser):
         on_delete=models.CASCADE,
         related_name="users",
     )
+    #: The language the person last chose (the navigation's buttons): what messages sent to
+    #: them — reminders, digests, decisions — are written in. Empty: the site's default.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     must_change_password = models.BooleanField(
         _("must change password"),
         default=False,
@@ -120,6 +123,13 @@ class User(AbstractUser):
     def display_name(self) -> str:
         """How pages name this person: their name, else their user name."""
         return self.get_full_name() or self.get_username()
+
+    @property
+    def reading_language(self) -> str:
+        """The language messages to this person are written in: their last choice, else the
+        site's default (never the sender's)."""
+        codes = {code for code, _name in settings.LANGUAGES}
+        return self.language if self.language in codes else settings.LANGUAGE_CODE
 
 
 def _digest(key: str) -> str:

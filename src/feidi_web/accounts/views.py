@@ -1,15 +1,18 @@
-"""Log-in and password pages. Each view makes one service call."""
+"""Log-in, password and language pages. Each view makes one service call."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
+from django.views import i18n as i18n_views
 
 from feidi_web.accounts.devices import device_id
 from feidi_web.accounts.forms import LoginForm
+from feidi_web.accounts.models import User
 from feidi_web.accounts.services import user_password_change
 
 
@@ -38,3 +41,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_change_done.html"
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembering a logged-in person's choice on the account:
+    what the platform sends them later (reminders, digests, decisions) is written in it."""
+    response = i18n_views.set_language(request)
+    chosen = request.POST.get("language", "")
+    user = request.user
+    if (
+        request.method == "POST"
+        and user.is_authenticated
+        and chosen in {code for code, _name in settings.LANGUAGES}
+        and user.language != chosen
+    ):
+        User.objects.filter(pk=user.pk).update(language=chosen)
+    return response

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from feidi_web.accounts import views as accounts_views
 from feidi_web.api.api import api
 from feidi_web.common import views as common_views
 
@@ -9,7 +10,8 @@ urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("favicon.ico", common_views.favicon, name="favicon"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # the language switch (name "set_language", as Django's), remembered on the account
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("feidi_web.accounts.urls")),
     path("enterprises/", include("feidi_web.enterprises.urls")),

@@ -6,13 +6,14 @@ nothing for those who have it, so nobody is told one thing twice."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from feidi_web.accounts.models import User
 from feidi_web.inbox.models import Message, Topic
@@ -60,6 +61,26 @@ def notify(
         written.append(message)
         if email and user.email:
             _send(message, user)
+    return written
+
+
+def notify_each(
+    recipients: Iterable[User],
+    topic: Topic,
+    words: Callable[[], Notice],
+    *,
+    email: bool = True,
+) -> list[Message]:
+    """``notify`` with the notice written for each recipient in the language they read
+    (``User.reading_language``): ``words()`` is called once per language, under it."""
+    by_language: dict[str, list[User]] = defaultdict(list)
+    for user in recipients:
+        by_language[user.reading_language].append(user)
+    written: list[Message] = []
+    for language, users in sorted(by_language.items()):
+        with translation.override(language):
+            notice = words()
+        written += notify(users, topic, notice, email=email)
     return written
 
 

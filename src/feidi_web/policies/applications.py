@@ -32,7 +32,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feidi.chains import find_node
@@ -52,8 +52,7 @@ from feidi_web.common.models import AuditEntry
 from feidi_web.common.workbook import Book
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.inbox.models import Topic
-from feidi_web.inbox.services import Notice, notify
-from feidi_web.policies.digests import recipient_language
+from feidi_web.inbox.services import Notice, notify_each
 from feidi_web.policies.grading import eligibility_of
 from feidi_web.policies.models import (
     OPEN_APPLICATION,
@@ -316,13 +315,7 @@ def _tell_firm(application: PolicyApplication, reason: str) -> None:
     people = User.objects.filter(
         enterprise_id=application.enterprise_id, role=Role.ENTERPRISE, is_active=True
     ).order_by("pk")
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for user in people:
-        by_language[recipient_language(user)].append(user)
-    for language, users in sorted(by_language.items()):
-        with translation.override(language):
-            notice = _decision_notice(application, reason)
-        notify(users, Topic.APPLICATION, notice, email=True)
+    notify_each(people, Topic.APPLICATION, lambda: _decision_notice(application, reason))
 
 
 def application_move(

@@ -16,9 +16,8 @@ Choices:
 * Each firm is told inside its own transaction, with the firm's row locked and its state
   read again under the lock: two sends at once (a cron job and a click) queue on the firm,
   and the second finds nothing left to tell.
-* The message is written in the recipient's language. ``User`` keeps no language of its
-  own yet, so that is the site's default language (简体中文) unless a ``language``
-  attribute is added to users later (:func:`recipient_language`); never the sender's.
+* The message is written in the recipient's language (``User.reading_language``: the one
+  they last chose, else the site's default), never the sender's.
 """
 
 from __future__ import annotations
@@ -29,11 +28,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feidi.policy import VERDICTS, Eligibility, load_policies
@@ -43,7 +41,7 @@ from feidi_web.common.lang import pick
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import in_jurisdiction
 from feidi_web.inbox.models import Topic
-from feidi_web.inbox.services import Notice, notify
+from feidi_web.inbox.services import Notice, notify_each
 from feidi_web.policies.grading import eligibility_of
 from feidi_web.policies.models import DigestRun, EligibilityState
 from feidi_web.policies.permissions import firms_for, require_author, require_staff
@@ -126,14 +124,6 @@ def changes_for(
                 )
             )
     return out
-
-
-def recipient_language(user: User) -> str:
-    """The language ``user`` reads messages in: their own when the account keeps one, else
-    the site's default (never the sender's)."""
-    chosen = str(getattr(user, "language", "") or "")
-    codes = {code for code, _name in settings.LANGUAGES}
-    return chosen if chosen in codes else settings.LANGUAGE_CODE
 
 
 def firm_link(credit_code: str) -> str:
@@ -325,13 +315,11 @@ def digest_send(
             changes = changes_for(rows.get(str(firm.credit_code), {}), states, digests)
             if not changes:
                 continue
-            by_language: dict[str, list[User]] = defaultdict(list)
-            for user in recipients:
-                by_language[recipient_language(user)].append(user)
-            for language, people in sorted(by_language.items()):
-                with translation.override(language):
-                    notice = digest_notice(result, firm, changes, run.pk)
-                notify(people, Topic.POLICY_DIGEST, notice, email=True)
+            notify_each(
+                recipients,
+                Topic.POLICY_DIGEST,
+                lambda: digest_notice(result, firm, changes, run.pk),  # noqa: B023 - called now
+            )
             now = timezone.now()
             for c in changes:
                 EligibilityState.objects.update_or_create(

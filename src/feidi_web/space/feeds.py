@@ -44,7 +44,6 @@ from feidi_web.space.permissions import (
     is_staff,
     resources_for_user,
 )
-from feidi_web.space.reminders import language_of
 
 #: Past bookings kept in a feed (days).
 PAST_DAYS = 60
@@ -111,7 +110,7 @@ def mine_bookings(
 
 def mine_feed(user: User, *, division: bool = False, now: datetime | None = None) -> bytes:
     now = now or timezone.now()
-    with translation.override(language_of(user)):
+    with translation.override(user.reading_language):
         bookings = mine_bookings(user, division=division, now=now)
         name = _("My bookings") if not division else _("Bookings of the centre")
         return _calendar(name, bookings, visible=None, now=now)
@@ -123,7 +122,7 @@ def resource_feed(user: User, resource_id: int, *, now: datetime | None = None) 
         resource = resources_for_user(user).get(pk=resource_id)
     except Resource.DoesNotExist:
         raise Http404("resource not found") from None
-    with translation.override(language_of(user)):
+    with translation.override(user.reading_language):
         found = Booking.objects.filter(resource=resource).filter(_window(now))
         # others' bookings: only while they hold the time, and nameless
         found = found.filter(Q(status__in=ACTIVE) | (booking_scope(user) & _shown(now)))

@@ -12,35 +12,25 @@ Run by ``python -m feidi_web space_reminders`` (hourly, say).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feidi_web.accounts.models import Role, User
 from feidi_web.accounts.scope import division_prefix
 from feidi_web.inbox.models import Topic
-from feidi_web.inbox.services import Notice, notify
+from feidi_web.inbox.services import Notice, notify_each
 from feidi_web.space.models import Booking, BookingStatus, Membership, MembershipStatus
 
 #: A booking is reminded of this long before it starts.
 BOOKING_AHEAD = timedelta(hours=24)
 #: A term's end is announced this many days ahead, and again at the second.
 MEMBERSHIP_AHEAD = (30, 7)
-
-
-def language_of(user: User) -> str:
-    """The language ``user`` reads: their own preference if the account keeps one, else
-    the site's."""
-    chosen = str(getattr(user, "language", "") or "")
-    known = {code for code, _name in settings.LANGUAGES}
-    return chosen if chosen in known else settings.LANGUAGE_CODE
 
 
 @dataclass(frozen=True)
@@ -55,14 +45,7 @@ def _hm(moment: datetime) -> str:
 
 def _tell(recipients: Iterable[User], topic: Topic, words: Callable[[], Notice]) -> int:
     """Notify each recipient with ``words()`` rendered in their own language."""
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for user in recipients:
-        by_language[language_of(user)].append(user)
-    written = 0
-    for language, users in by_language.items():
-        with translation.override(language):
-            written += len(notify(users, topic, words()))
-    return written
+    return len(notify_each(recipients, topic, words))
 
 
 def send_booking_reminders(now: datetime | None = None) -> int:
