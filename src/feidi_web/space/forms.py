@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from feidi_web.space.models import (
     MAX_CAPACITY,
@@ -140,7 +141,7 @@ class SeriesForm(forms.Form):
         initial="weekly",
     )
     weekdays = forms.MultipleChoiceField(
-        label=_("On"), choices=_WEEKDAYS, widget=forms.CheckboxSelectMultiple, required=False
+        label=pgettext_lazy("weekdays", "On"), choices=_WEEKDAYS, widget=forms.CheckboxSelectMultiple, required=False
     )
     until = forms.DateField(
         label=_("Last day"), required=False, widget=forms.DateInput({"type": "date"})
