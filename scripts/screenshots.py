@@ -7,7 +7,8 @@ Loads the demo city into a fresh data folder (``python -m feidi_web demo``: 3,30
 three times, about half a minute; ``--data-dir`` reuses a folder the demo already filled),
 serves it with ``runserver`` on a free local port, logs in as the demo's county staff through
 the login form and saves full-page PNGs at 1440×900 with Debian's headless Chromium:
-``{cockpit,firm,matchmaking,project,funnel,chain,opportunities,diagnoses,diagnosis,case,services}-{zh,en}.png``,
+``{cockpit,firm,matchmaking,project,funnel,chain,opportunities,diagnoses,diagnosis,case,services,
+space,space-usage,policies,policy-firm}-{zh,en}.png``,
 and the city cultivation report as ``docs/samples/cultivation-report-{zh,en}.{pdf,xlsx}``. The
 firm is the local firm closest to the 专精特新 pass mark among those that fail it, so its page
 shows a shortfall and a path to pass.
@@ -114,6 +115,23 @@ def pick_pages() -> tuple[str, str, dict[str, str]]:
         pages["diagnosis"] = f"/cultivation/firms/{done.enterprise.credit_code}/"
         pages["case"] = f"/cultivation/cases/{done.pk}/"
     pages["services"] = "/cultivation/services/"
+    # issue 14: the centre's week (the space calendar), its utilisation, the policies and the
+    # demo firm's own policy page (its verdicts, traces and the application it filed)
+    from feidi_web.accounts.models import User
+
+    pages["space"] = "/space/"
+    pages["space-usage"] = "/space/usage/"
+    pages["policies"] = "/policies/"
+    from feidi_web.policies.grading import eligibility_of
+    from feidi_web.policies.permissions import firms_for
+
+    # the firm eligible for the most policies: its page shows amounts, traces and paths
+    graded = eligibility_of(firms_for(User.objects.get(username=staff.username))).verdicts
+    eligible = graded.filter(graded["verdict"] == "eligible")
+    if eligible.height:
+        ranked = eligible.group_by("credit_code").len()
+        best = ranked.sort(["len", "credit_code"], descending=[True, False])["credit_code"][0]
+        pages["policy-firm"] = f"/policies/firms/{best}/"
     connections.close_all()
     return staff.username, staff.password, pages
 

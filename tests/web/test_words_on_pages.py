@@ -10,9 +10,13 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
 
 from feidi.parties import PartyKind
 from feidi.pipeline import LostReason, Source, Stage
+from feidi.policy import load_policies
 from feidi.reference import make_credit_code
 from feidi.rules import available_rulebooks, load_rulebook
 from feidi.rules._model import scoring_parts, walk
@@ -24,6 +28,10 @@ from feidi_web.enterprises.models import DataImport, Enterprise
 from feidi_web.enterprises.services import fiscal_year_update
 from feidi_web.pipeline.models import Project
 from feidi_web.pipeline.services import NewCounterpart, follow_up_add, project_create, project_move
+from feidi_web.policies.applications import application_move, application_submit
+from feidi_web.policies.digests import digest_send
+from feidi_web.policies.models import PolicyApplication
+from feidi_web.space.services import membership_create, visit_create
 
 
 class _Text(HTMLParser):
@@ -75,6 +83,18 @@ def _raw_ids() -> re.Pattern[str]:
     ids |= {g for g in GAP_TYPES if "_" in g} | {"in_service"}
     ids |= {c.ref(n.id) for c in load_chains() for n in c.nodes}
     ids |= {k.value for k in ResourceKind if "_" in k.value}
+    # the policy channel and the rest of the space: policy ids and their tiers, how a policy
+    # is claimed, application, membership, visit and message ids
+    from feidi.policy import load_policies
+    from feidi.policy._policies import CLAIMS
+    from feidi_web.inbox.models import Topic
+    from feidi_web.policies.models import ApplicationStatus
+    from feidi_web.space.models import VisitPurpose
+
+    ids |= {p.id for p in load_policies()} | {p.tier for p in load_policies() if "_" in p.tier}
+    ids |= {c for c in CLAIMS if "_" in c} | {t.value for t in Topic}
+    ids |= {a.value for a in ApplicationStatus if "_" in a.value} | {"not_eligible"}
+    ids |= {v.value for v in VisitPurpose if "_" in v.value}
     return ids
 
 
@@ -118,6 +138,13 @@ def _pages(firms: list[Enterprise], run_id: int) -> list[str]:
     pages += ["/cultivation/", "/cultivation/cases/", "/cultivation/services/", "/space/"]
     pages += [f"/cultivation/firms/{e.credit_code}/" for e in firms if e.credit_code][:10]
     pages += [f"/cultivation/cases/{c.pk}/" for c in ServiceCase.objects.all()]
+    # issue 14: the centre's day, members, visitors, figures and feeds; the policy channel
+    pages += ["/space/today/", "/space/members/", "/space/visitors/", "/space/usage/"]
+    pages += ["/space/calendar/", "/inbox/", "/policies/", "/policies/local/", "/policies/free/"]
+    pages += ["/policies/applications/", "/policies/digests/"]
+    pages += [f"/policies/{p.id}/" for p in load_policies(timezone.localdate())]
+    pages += [f"/policies/firms/{e.credit_code}/" for e in firms if e.credit_code][:5]
+    pages += [f"/policies/applications/{a.pk}/" for a in PolicyApplication.objects.all()]
     return pages
 
 
@@ -158,6 +185,36 @@ def edited_city(graded_city, city, admin_user):
     case = case_open(actor=admin_user, enterprise=city[0], service="consulting_days")
     case_move(actor=admin_user, case=case, to="in_service", seen_version=case.version)
     type_review_add(actor=admin_user, enterprise=city[1], staff_type="middle", reason="走访核实")
+    # a resident firm, a visitor, a policy application under review and a digest sent
+    membership_create(
+        actor=admin_user,
+        party=city[2],
+        kind="desk",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        jurisdiction_code=city[0].jurisdiction_code,
+    )
+    visit_create(
+        actor=admin_user,
+        visitor_name="王磊",
+        purpose="investment",
+        organisation=city[3].name,
+        jurisdiction_code=city[0].jurisdiction_code,
+    )
+    title = next(p.id for p in load_policies(timezone.localdate()) if p.claim == "apply")
+    for firm in city:
+        try:
+            application = application_submit(actor=admin_user, enterprise=firm, policy_id=title)
+        except (ValidationError, Http404):  # not eligible, or not covered: the next firm
+            continue
+        application_move(
+            actor=admin_user,
+            application=application,
+            to="under_review",
+            seen_version=application.version,
+        )
+        break
+    digest_send(actor=admin_user)
     return graded_city
 
 

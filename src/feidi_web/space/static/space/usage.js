@@ -33,15 +33,18 @@
           return data.resources[p.value[1]] + " · " + data.hours[p.value[0]] + ": " + p.value[2] + " %";
         }
       },
-      grid: { left: 8, right: 16, top: 16, bottom: 64, containLabel: true },
-      xAxis: { type: "category", data: data.hours, splitArea: { show: true } },
-      yAxis: { type: "category", data: data.resources, inverse: true, splitArea: { show: true } },
+      // closed hours have no cell: the grid's grey shows through them
+      grid: { left: 8, right: 16, top: 16, bottom: 64, containLabel: true,
+              show: true, backgroundColor: "#d3d6da", borderWidth: 0 },
+      xAxis: { type: "category", data: data.hours },
+      yAxis: { type: "category", data: data.resources, inverse: true },
       visualMap: {
         min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 8,
         inRange: { color: ["#f1f6fb", "#9ecae1", "#3182bd", "#1f4e79"] }
       },
       series: [{
         name: data.title, type: "heatmap", data: data.cells,
+        itemStyle: { borderColor: "#ffffff", borderWidth: 1 },
         label: { show: data.hours.length <= 16, formatter: function (p) { return Math.round(p.value[2]); } },
         emphasis: { itemStyle: { shadowBlur: 6, shadowColor: "rgba(0,0,0,0.3)" } }
       }]
