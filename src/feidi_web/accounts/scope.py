@@ -45,3 +45,14 @@ def scope_text(user: User) -> str:
     if user.role == Role.ENCLAVE_OPERATOR:
         return _("enclave firms of %(division)s") % {"division": where}
     return str(where)
+
+
+def is_firm_user(user: User) -> bool:
+    """An active enterprise user tied to a firm (what the portal, bookings and policy pages
+    of "my firm" need; a firm user without a firm sees nothing)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.ENTERPRISE
+        and user.enterprise_id is not None
+    )

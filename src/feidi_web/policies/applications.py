@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from feidi.chains import find_node
 from feidi.policy import load_policies
 from feidi_web.accounts.models import Role, User
+from feidi_web.accounts.scope import is_firm_user
 from feidi_web.chains.selectors import chain_nodes_of
 from feidi_web.common.audit import (
     VIA_FORM,
@@ -61,7 +62,7 @@ from feidi_web.policies.models import (
     PolicyVersion,
     VersionStatus,
 )
-from feidi_web.policies.permissions import firms_for, is_author, is_firm_user, is_staff
+from feidi_web.policies.permissions import firms_for, is_author, is_staff
 
 NOTE_MAX = 1000
 REASON_MAX = 500

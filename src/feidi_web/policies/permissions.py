@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from feidi_web.accounts.models import GOVERNMENT_ROLES, Role, User
-from feidi_web.accounts.scope import division_prefix
+from feidi_web.accounts.scope import division_prefix, is_firm_user
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.enterprises.permissions import enterprise_scope
 from feidi_web.policies.models import LocalPolicy
@@ -31,15 +31,6 @@ def is_staff(user: User) -> bool:
 
 def is_author(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.role in AUTHOR_ROLES
-
-
-def is_firm_user(user: User) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.ENTERPRISE
-        and user.enterprise_id is not None
-    )
 
 
 def require_reader(user: User) -> None:

@@ -24,11 +24,12 @@ from feidi.policy._eligibility import missing_words
 from feidi.rules import ConditionLine, format_value, measure_name
 from feidi.schema import FIELDS
 from feidi_web.accounts.models import User
+from feidi_web.accounts.scope import is_firm_user
 from feidi_web.common.lang import core_lang, pick, stored_pair
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.policies.grading import eligibility_of, policies_for
 from feidi_web.policies.models import LocalPolicy, PolicyVersion, VersionStatus
-from feidi_web.policies.permissions import authored_policies, firms_for, is_firm_user
+from feidi_web.policies.permissions import authored_policies, firms_for
 
 __all__ = [
     "FirmPolicy",

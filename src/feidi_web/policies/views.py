@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from feidi_web.accounts.scope import is_firm_user
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.http import AuthedRequest
 from feidi_web.common.lang import pick
@@ -26,7 +27,6 @@ from feidi_web.policies.models import PolicyVersion, VersionStatus
 from feidi_web.policies.permissions import (
     firm_for,
     is_author,
-    is_firm_user,
     local_policy_for,
     require_author,
     require_reader,

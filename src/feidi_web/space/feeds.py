@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from feidi_web.accounts.models import User
+from feidi_web.accounts.scope import is_firm_user
 from feidi_web.space.models import (
     ACTIVE,
     HORIZON_DAYS,
@@ -40,7 +41,6 @@ from feidi_web.space.models import (
 from feidi_web.space.permissions import (
     booking_scope,
     bookings_for_user,
-    is_firm_user,
     is_staff,
     resources_for_user,
 )

@@ -141,7 +141,10 @@ class SeriesForm(forms.Form):
         initial="weekly",
     )
     weekdays = forms.MultipleChoiceField(
-        label=pgettext_lazy("weekdays", "On"), choices=_WEEKDAYS, widget=forms.CheckboxSelectMultiple, required=False
+        label=pgettext_lazy("weekdays", "On"),
+        choices=_WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     until = forms.DateField(
         label=_("Last day"), required=False, widget=forms.DateInput({"type": "date"})

@@ -30,7 +30,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from feidi_web.accounts.models import PIPELINE_ROLES, Role, User
-from feidi_web.accounts.scope import division_q
+from feidi_web.accounts.scope import division_q, is_firm_user
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.space.models import BookableBy, Booking, Membership, Resource, Visit
 
@@ -42,15 +42,6 @@ MANAGER_ROLES = frozenset({Role.ADMIN, Role.COUNTY_STAFF, Role.ENCLAVE_OPERATOR}
 
 def is_staff(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.role in PIPELINE_ROLES
-
-
-def is_firm_user(user: User) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.ENTERPRISE
-        and user.enterprise_id is not None
-    )
 
 
 def is_decider(user: User) -> bool:

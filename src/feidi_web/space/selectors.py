@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from feidi.parties import PartyKind
 from feidi_web.accounts.models import PIPELINE_ROLES, User
-from feidi_web.accounts.scope import division_q
+from feidi_web.accounts.scope import division_q, is_firm_user
 from feidi_web.common.audit import AuditAction
 from feidi_web.common.models import AuditEntry
 from feidi_web.enterprises.models import Enterprise
@@ -32,7 +32,6 @@ from feidi_web.space.models import (
 from feidi_web.space.permissions import (
     booking_scope,
     bookings_for_user,
-    is_firm_user,
     is_staff,
     may_book,
     memberships_for_user,

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from feidi.pipeline import Source
 from feidi.reference import division
 from feidi_web.accounts.models import PIPELINE_ROLES, Role, User
-from feidi_web.accounts.scope import division_q
+from feidi_web.accounts.scope import division_q, is_firm_user
 from feidi_web.common.audit import VIA_FORM, AuditAction, audit_entry
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.models import AuditEntry
@@ -58,7 +58,6 @@ from feidi_web.space.models import (
 )
 from feidi_web.space.permissions import (
     booking_scope,
-    is_firm_user,
     is_staff,
     may_book,
     membership_scope,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from feidi_web.accounts.scope import is_firm_user
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.forms import add_errors
 from feidi_web.common.http import AuthedRequest
@@ -33,7 +34,6 @@ from feidi_web.space.forms import (
 from feidi_web.space.permissions import (
     booking_get_for_user,
     is_decider,
-    is_firm_user,
     is_manager,
     is_staff,
     membership_get_for_user,
