@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from tests.web.conftest import make_user
 from tests.web.test_policy_pages import A, B, firm
 
@@ -137,7 +137,7 @@ def test_a_shipped_policy_id_is_refused(people):
         policy_create(actor=people["staff_a"], spec=spec(id="local"))  # a page of its own
     assert list(messages_of(exc)) == ["slug"]
     policy_create(actor=people["staff_a"], spec=spec())
-    with pytest.raises(ValidationError, match="already"):
+    with pytest.raises(ValidationError, match="already"), translation.override("en"):
         policy_create(actor=people["staff_b"], spec=spec())
 
 
@@ -225,7 +225,7 @@ def test_the_preview_counts_the_authors_firms_by_hand(people, firms):
 def test_publishing_reaches_the_firms_of_its_area_only(people, firms):
     a, _b, _c, d = firms
     _p, v = policy_create(actor=people["staff_a"], spec=spec())
-    with pytest.raises(ValidationError, match="Preview"):
+    with pytest.raises(ValidationError, match="Preview"), translation.override("en"):
         version_publish(actor=people["staff_a"], version=v, seen_edit_version=1)
     v = version_preview(actor=people["staff_a"], version=v, seen_edit_version=1, as_of=DAY)
     e = eligibility_of(Enterprise.objects.all(), as_of=DAY)
@@ -290,7 +290,7 @@ def test_saving_a_draft_asks_for_a_new_preview(people, firms):
         actor=people["staff_a"], version=v, spec=spec(name="新名称"), seen_edit_version=1
     )
     assert v.preview is None
-    with pytest.raises(ValidationError, match="Preview"):
+    with pytest.raises(ValidationError, match="Preview"), translation.override("en"):
         version_publish(actor=people["staff_a"], version=v, seen_edit_version=2)
 
 

@@ -95,7 +95,7 @@ def test_403_is_the_sites_page_with_the_users_own_menu(client, firm_user):
     assert r.status_code == 403
     assert 'data-status="403"' in body
     assert "无权访问" in body and "如工作需要，请联系系统管理员" in body
-    assert _menu(body) == ["/portal/", "/matchmaking/", "/events/", "/space/"]
+    assert _menu(body) == ["/portal/", "/policies/", "/matchmaking/", "/events/", "/space/"]
     body = _english(client).get("/cockpit/").content.decode()
     assert "Access denied" in body and "ask your system administrator" in body
 
