@@ -10,9 +10,7 @@ computed later from the registry, never typed in.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,6 +28,7 @@ from feidi_web.common.audit import (
 )
 from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.models import AuditEntry
+from feidi_web.common.text import checked_text
 from feidi_web.cultivation.diagnosing import engine_type_of
 from feidi_web.cultivation.figures import snapshot
 from feidi_web.cultivation.models import (
@@ -46,16 +45,6 @@ from feidi_web.enterprises.permissions import enterprise_scope
 
 TEXT_MAX = 1000
 REASON_MAX = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _text(errors: dict[str, list[str]], field: str, value: Any, limit: int) -> str:
-    text = str(value or "").strip()
-    if len(text) > limit:
-        errors[field] = [_("At most %(n)d characters.") % {"n": limit}]
-    elif _CONTROL.search(text):
-        errors[field] = [_("The text contains control characters.")]
-    return text
 
 
 def _require_firm(actor: User, enterprise: Enterprise) -> None:
@@ -77,7 +66,7 @@ def type_review_add(
     errors: dict[str, list[str]] = {}
     if staff_type not in {t for t, _label in TYPE_CHOICES}:
         errors["staff_type"] = [_("Choose one of the listed types.")]
-    reason = _text(errors, "reason", reason, REASON_MAX)
+    reason = checked_text(errors, "reason", reason, REASON_MAX)
     if not reason and "reason" not in errors:
         errors["reason"] = [_("Say why the diagnosis is wrong: the next reader needs it.")]
     if errors:
@@ -123,8 +112,8 @@ def case_open(
         service_by_id(service)
     except KeyError:
         errors["service"] = [_("Choose one of the listed services.")]
-    provider = _text(errors, "provider", provider, 200)
-    note = _text(errors, "note", note, TEXT_MAX)
+    provider = checked_text(errors, "provider", provider, 200)
+    note = checked_text(errors, "note", note, TEXT_MAX)
     if errors:
         raise ValidationError(errors)
     when = at or timezone.now()
@@ -203,7 +192,7 @@ def case_move(
     errors: dict[str, list[str]] = {}
     if to not in CaseStatus.values:
         errors["to"] = [_("Choose one of the listed statuses.")]
-    note = _text(errors, "note", note, TEXT_MAX)
+    note = checked_text(errors, "note", note, TEXT_MAX)
     if to == CaseStatus.CANCELLED and not note and "note" not in errors:
         errors["note"] = [_("Say why the case is cancelled.")]
     if errors:

@@ -21,7 +21,6 @@ Choices:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -50,6 +49,7 @@ from feidi_web.common.conflicts import EditConflict
 from feidi_web.common.display import number_text
 from feidi_web.common.lang import pick
 from feidi_web.common.models import AuditEntry
+from feidi_web.common.text import checked_text
 from feidi_web.common.workbook import Book
 from feidi_web.enterprises.models import Enterprise
 from feidi_web.inbox.models import Topic
@@ -70,7 +70,6 @@ REASON_MAX = 500
 AMOUNT_MAX = Decimal("9999999999.99")
 #: A mount counts a firm on a chain from this confidence (as cultivation and the strength).
 CHAIN_CONFIDENCE = 0.4
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: status → the statuses it may move to, and who moves it there.
 MOVES: dict[str, tuple[str, ...]] = {
@@ -86,15 +85,6 @@ MOVES: dict[str, tuple[str, ...]] = {
 }
 #: Moves only the firm makes; every other move is staff's (authors').
 FIRM_MOVES = frozenset({ApplicationStatus.WITHDRAWN})
-
-
-def _text(errors: dict[str, list[str]], field: str, value: Any, limit: int) -> str:
-    text = str(value or "").strip()
-    if len(text) > limit:
-        errors[field] = [_("At most %(n)d characters.") % {"n": limit}]
-    elif _CONTROL.search(text):
-        errors[field] = [_("The text contains control characters.")]
-    return text
 
 
 def _amount(errors: dict[str, list[str]], field: str, value: Any) -> Decimal | None:
@@ -216,7 +206,7 @@ def application_submit(
     amount = _amount(errors, "amount_requested", amount_requested)
     if amount is None and "amount_requested" not in errors and here.benefit_amount is not None:
         amount = Decimal(str(here.benefit_amount)).quantize(Decimal("0.01"))
-    note = _text(errors, "note", note, NOTE_MAX)
+    note = checked_text(errors, "note", note, NOTE_MAX)
     if errors:
         raise ValidationError(errors)
     version = PolicyVersion.objects.filter(
@@ -341,7 +331,7 @@ def application_move(
     amount = _amount(errors, "amount_granted", amount_granted)
     if to == ApplicationStatus.GRANTED and amount is None and "amount_granted" not in errors:
         errors["amount_granted"] = [_("Say how much was granted (10k CNY; 0 is allowed).")]
-    reason = _text(errors, "reason", reason, REASON_MAX)
+    reason = checked_text(errors, "reason", reason, REASON_MAX)
     if to == ApplicationStatus.REJECTED and not reason and "reason" not in errors:
         errors["reason"] = [_("Say why the application is rejected: the firm is told.")]
     if errors:
